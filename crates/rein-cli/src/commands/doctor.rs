@@ -1,0 +1,328 @@
+//! `rein doctor`: is rein installed, firing, and healthy? Says exactly what to fix.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use rein_agents::claude_code::settings;
+use serde_json::{Value, json};
+
+use super::init::{Scope, settings_path};
+use crate::{host, render};
+
+/// Check that rein's hooks are installed, valid and actually firing, and that the store is
+/// healthy. Every problem comes with the command that fixes it.
+///
+/// Exit status: 0 when nothing failed (warnings allowed), 1 otherwise.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print JSON (schema 1).
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Status {
+    Ok,
+    Warn,
+    Fail,
+}
+
+struct Check {
+    name: &'static str,
+    status: Status,
+    detail: String,
+    fix: Option<String>,
+}
+
+fn check(
+    name: &'static str,
+    status: Status,
+    detail: impl Into<String>,
+    fix: Option<String>,
+) -> Check {
+    Check {
+        name,
+        status,
+        detail: detail.into(),
+        fix,
+    }
+}
+
+pub fn run(args: Args) -> crate::Result<ExitCode> {
+    let mut checks = Vec::new();
+    let cwd = host::current_dir()?;
+    let root = rein_core::worktree::find_root(&cwd);
+    let home = host::rein_home()?;
+
+    // Hooks, in every scope that applies here.
+    let mut installed_anywhere = false;
+    for scope in [Scope::Local, Scope::Project, Scope::User] {
+        let Ok(path) = settings_path(scope, root.as_deref()) else {
+            continue;
+        };
+        hooks_check(scope, &path, &mut checks, &mut installed_anywhere);
+    }
+    if !installed_anywhere {
+        checks.push(check(
+            "hooks",
+            Status::Fail,
+            "rein's hooks are not installed for this directory",
+            Some("rein init".into()),
+        ));
+    }
+
+    // Store.
+    let layout = rein_core::store::Layout::new(&home);
+    if !layout.db().exists() {
+        checks.push(check(
+            "store",
+            Status::Warn,
+            format!("no store yet at {}", home.display()),
+            Some("rein init (or start a Claude Code session after it)".into()),
+        ));
+    } else {
+        match rein_core::Store::open(&home) {
+            Err(e) => checks.push(check(
+                "store",
+                Status::Fail,
+                format!("cannot open {}: {e}", layout.db().display()),
+                Some(format!("check permissions of {}", home.display())),
+            )),
+            Ok(store) => store_checks(&store, root.as_deref(), installed_anywhere, &mut checks)?,
+        }
+    }
+
+    // Spooled events: recorded to disk when the store could not take them.
+    let spooled = std::fs::read_dir(layout.spool_dir())
+        .map(|d| d.filter_map(Result::ok).count())
+        .unwrap_or(0);
+    if spooled > 0 {
+        checks.push(check(
+            "spool",
+            Status::Warn,
+            format!(
+                "{spooled} event(s) were spooled to {} after hook failures",
+                layout.spool_dir().display()
+            ),
+            Some(
+                "see the hook failures above; the spooled payloads are kept for inspection".into(),
+            ),
+        ));
+    }
+
+    let worst = checks.iter().map(|c| c.status).max().unwrap_or(Status::Ok);
+    if args.json {
+        let items: Vec<Value> = checks
+            .iter()
+            .map(|c| {
+                json!({
+                    "check": c.name,
+                    "status": match c.status { Status::Ok => "ok", Status::Warn => "warn", Status::Fail => "fail" },
+                    "detail": c.detail,
+                    "fix": c.fix,
+                })
+            })
+            .collect();
+        render::print_json(
+            &json!({"schema": 1, "ok": worst != Status::Fail, "store": home.display().to_string(), "checks": items}),
+        )?;
+    } else {
+        let mut out = String::new();
+        for c in &checks {
+            let tag = match c.status {
+                Status::Ok => "ok  ",
+                Status::Warn => "warn",
+                Status::Fail => "FAIL",
+            };
+            out.push_str(&format!("[{tag}] {}: {}\n", c.name, c.detail));
+            if let Some(fix) = &c.fix {
+                out.push_str(&format!("       fix: {fix}\n"));
+            }
+        }
+        out.push_str(match worst {
+            Status::Ok => "\nAll good.\n",
+            Status::Warn => "\nWorking, with warnings.\n",
+            Status::Fail => "\nSomething needs fixing (see FAIL above).\n",
+        });
+        render::write_stdout(&out)?;
+    }
+    Ok(if worst == Status::Fail {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn hooks_check(scope: Scope, path: &Path, checks: &mut Vec<Check>, installed: &mut bool) {
+    let scope_flag = match scope {
+        Scope::Local => "",
+        Scope::Project => " --scope project",
+        Scope::User => " --scope user",
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Err(e) => {
+            checks.push(check(
+                "hooks",
+                Status::Fail,
+                format!("cannot read {}: {e}", path.display()),
+                None,
+            ));
+            return;
+        }
+    };
+    let validation = settings::validate(&text);
+    if !validation.is_valid() {
+        checks.push(check(
+            "settings",
+            Status::Fail,
+            format!(
+                "{} is invalid, so Claude Code ignores the whole file (no hooks fire): {}",
+                path.display(),
+                validation.errors.join("; ")
+            ),
+            Some(format!(
+                "fix the file by hand, then `rein init{scope_flag}`"
+            )),
+        ));
+        return;
+    }
+    let hooks = settings::find_rein_hooks(&text).unwrap_or_default();
+    if hooks.is_empty() {
+        return;
+    }
+    *installed = true;
+    let missing: Vec<&str> = settings::REIN_EVENTS
+        .iter()
+        .map(|(e, _)| *e)
+        .filter(|e| !hooks.iter().any(|h| h.event == *e))
+        .collect();
+    if !missing.is_empty() {
+        checks.push(check(
+            "hooks",
+            Status::Warn,
+            format!(
+                "{}: no rein hook for {}",
+                path.display(),
+                missing.join(", ")
+            ),
+            Some(format!("rein init{scope_flag}")),
+        ));
+    }
+    // The command must name a binary that exists (the personal scopes use an absolute path).
+    let command = &hooks[0].command;
+    let program = command
+        .split(" hook ")
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches('\'');
+    let runnable = if program.contains('/') {
+        Path::new(program).is_file()
+    } else {
+        host::non_empty("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+    };
+    if runnable {
+        checks.push(check(
+            "hooks",
+            Status::Ok,
+            format!(
+                "installed in {} ({} events) → {command}",
+                path.display(),
+                hooks.len()
+            ),
+            None,
+        ));
+    } else {
+        checks.push(check(
+            "hooks",
+            Status::Fail,
+            format!(
+                "{} runs `{command}`, but `{program}` is not found",
+                path.display()
+            ),
+            Some(format!(
+                "rein init{scope_flag} (re-points the hooks at this binary)"
+            )),
+        ));
+    }
+}
+
+fn store_checks(
+    store: &rein_core::Store,
+    root: Option<&Path>,
+    installed: bool,
+    checks: &mut Vec<Check>,
+) -> crate::Result<()> {
+    let problems = store.integrity_check()?;
+    if problems.is_empty() {
+        checks.push(check(
+            "store",
+            Status::Ok,
+            format!(
+                "{} (schema {})",
+                store.layout().db().display(),
+                store.schema_version()?
+            ),
+            None,
+        ));
+    } else {
+        checks.push(check(
+            "store",
+            Status::Fail,
+            format!("SQLite reports damage: {}", problems.join("; ")),
+            Some("copy the store aside and restore it from a backup".into()),
+        ));
+    }
+    let report = rein_core::audit::verify_store(store.conn())?;
+    if report.is_ok() {
+        checks.push(check(
+            "audit",
+            Status::Ok,
+            format!("chain intact ({} records)", report.records),
+            None,
+        ));
+    } else {
+        checks.push(check(
+            "audit",
+            Status::Fail,
+            format!("chain broken: {}", report.problems[0].message),
+            Some("rein audit verify (lists every break)".into()),
+        ));
+    }
+    let last = match root {
+        Some(r) => rein_core::query::last_event_time_for(store.conn(), r)?,
+        None => rein_core::query::last_event_time(store.conn())?,
+    };
+    match last {
+        Some(t) => checks.push(check(
+            "events",
+            Status::Ok,
+            format!("hooks are firing: last event received {}", render::time(t)),
+            None,
+        )),
+        None if installed => checks.push(check(
+            "events",
+            Status::Warn,
+            "no event received here yet",
+            Some("start a Claude Code session in this repository; if `rein doctor` still shows no event, run `claude --debug` and look for hook errors".into()),
+        )),
+        None => {}
+    }
+    let failures = rein_core::query::hook_failures(store.conn(), 5)?;
+    if let Some((t, _, event, message)) = failures.first() {
+        checks.push(check(
+            "failures",
+            Status::Warn,
+            format!(
+                "{} recent hook failure(s); newest at {} on {event}: {message}",
+                failures.len(),
+                render::time(*t)
+            ),
+            None,
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,252 @@
+//! `rein init`: install rein's hooks into Claude Code's settings and take the baseline.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use rein_agents::claude_code::settings;
+
+use crate::error::CommandError;
+use crate::host;
+
+/// Install rein's hooks into Claude Code, so every session in this repository is recorded.
+///
+/// By default the hooks go into `.claude/settings.local.json` (personal, not committed), with
+/// the rein binary named by absolute path. rein merges with your own settings and hooks, keeps a
+/// backup of the previous file under $REIN_HOME/backups, validates what it writes (Claude Code
+/// silently ignores an invalid settings file), and is safe to run again.
+///
+/// It then records the baseline: the state of every file now, so later changes can be told
+/// apart and blamed.
+///
+/// Examples:
+///   rein init                     # this repository, just for you
+///   rein init --scope project     # commit .claude/settings.json for the team (rein on PATH)
+///   rein init --scope user        # every repository, in ~/.claude/settings.json
+///   rein init --uninstall         # remove rein's hooks, and nothing else
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// Which settings file to install into.
+    #[arg(long, value_enum, default_value_t = Scope::Local)]
+    scope: Scope,
+    /// Remove rein's hooks from that settings file instead.
+    #[arg(long)]
+    uninstall: bool,
+    /// Do not take the baseline now (the first session will).
+    #[arg(long)]
+    no_baseline: bool,
+    /// Hook timeout written into the settings, in seconds.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=600))]
+    timeout: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scope {
+    /// `.claude/settings.local.json` in this repository (personal, uncommitted).
+    Local,
+    /// `.claude/settings.json` in this repository (committed, for the team).
+    Project,
+    /// `~/.claude/settings.json` (every repository).
+    User,
+}
+
+/// The settings file of a scope.
+pub fn settings_path(scope: Scope, root: Option<&Path>) -> crate::Result<PathBuf> {
+    Ok(match scope {
+        Scope::Local => worktree_or_err(root)?
+            .join(".claude")
+            .join("settings.local.json"),
+        Scope::Project => worktree_or_err(root)?.join(".claude").join("settings.json"),
+        Scope::User => host::home()?.join(".claude").join("settings.json"),
+    })
+}
+
+fn worktree_or_err(root: Option<&Path>) -> crate::Result<&Path> {
+    root.ok_or_else(|| {
+        CommandError::user("not inside a git work tree")
+            .hint("run `git init` first, or use `--scope user` to install for every repository")
+    })
+}
+
+pub fn run(args: Args) -> crate::Result<ExitCode> {
+    let cwd = host::current_dir()?;
+    let root = rein_core::worktree::find_root(&cwd);
+    let path = settings_path(args.scope, root.as_deref())?;
+    let home = host::rein_home()?;
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(CommandError::user(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    let refuse = |e: settings::SettingsError| {
+        CommandError::user(format!(
+            "{} is not a valid Claude Code settings file: {e}",
+            path.display()
+        ))
+        .hint("fix it by hand first; rein never overwrites a file it cannot read")
+    };
+
+    if args.uninstall {
+        let Some(text) = existing else {
+            println!("Nothing to remove: {} does not exist.", path.display());
+            return Ok(ExitCode::SUCCESS);
+        };
+        let out = settings::uninstall(&text).map_err(refuse)?;
+        if !out.changed {
+            println!("Nothing to remove: no rein hooks in {}.", path.display());
+            return Ok(ExitCode::SUCCESS);
+        }
+        let backup = backup(&home, &path, &text)?;
+        write_settings(&path, &out.text)?;
+        println!(
+            "Removed {} rein hook(s) from {}.",
+            out.removed,
+            path.display()
+        );
+        println!("Backup of the previous file: {}", backup.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let command = hook_command(args.scope)?;
+    let out = settings::install(existing.as_deref(), &command, args.timeout).map_err(refuse)?;
+    if out.changed {
+        if let Some(text) = &existing {
+            let backup = backup(&home, &path, text)?;
+            println!("Backup of the previous file: {}", backup.display());
+        }
+        write_settings(&path, &out.text)?;
+        println!("Installed rein's hooks into {}", path.display());
+        if !out.added_events.is_empty() {
+            println!("  added:   {}", out.added_events.join(", "));
+        }
+        if !out.updated_events.is_empty() {
+            println!("  updated: {}", out.updated_events.join(", "));
+        }
+    } else {
+        println!("rein's hooks are already installed in {}", path.display());
+    }
+    println!("  command: {command}");
+
+    if let Some(root) = &root
+        && !args.no_baseline
+        && args.scope != Scope::User
+    {
+        let config = rein_core::config::Config::load(&host::config_files(Some(root)))?;
+        let mut store = rein_core::Store::open(&home)?;
+        let started = std::time::Instant::now();
+        let (files, complete) = rein_core::record::baseline(&mut store, &config.capture, root)?;
+        println!(
+            "Baseline: {files} files in {} recorded in {:.1}s{}",
+            root.display(),
+            started.elapsed().as_secs_f64(),
+            if complete {
+                ""
+            } else {
+                " (incomplete: the tree is over rein's walk limits)"
+            }
+        );
+    }
+    if args.scope == Scope::Local && !is_git_ignored(root.as_deref(), &path) {
+        println!(
+            "note: {} is not ignored by git; add it to .gitignore so it stays personal",
+            path.display()
+        );
+    }
+    println!("Store: {}", home.display());
+    println!(
+        "Next: use Claude Code here as usual, then `rein log`. `rein doctor` checks the setup."
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The hook command: the absolute path of this binary for personal scopes, plain `rein` (found
+/// through PATH) for the committed project file.
+fn hook_command(scope: Scope) -> crate::Result<String> {
+    if scope == Scope::Project {
+        return Ok("rein hook claude-code".into());
+    }
+    let exe = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|e| CommandError::internal(format!("cannot locate the rein binary: {e}")))?;
+    let exe = exe.to_str().ok_or_else(|| {
+        CommandError::user(format!(
+            "the rein binary's path is not UTF-8: {}",
+            exe.display()
+        ))
+    })?;
+    let quoted = if exe
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c))
+    {
+        exe.to_owned()
+    } else {
+        format!("'{}'", exe.replace('\'', r"'\''"))
+    };
+    Ok(format!("{quoted} hook claude-code"))
+}
+
+/// Validates and writes atomically, then reads back and validates again: rein must never leave
+/// an invalid settings file behind.
+fn write_settings(path: &Path, text: &str) -> crate::Result<()> {
+    let check = settings::validate(text);
+    if !check.is_valid() {
+        return Err(CommandError::internal(format!(
+            "refusing to write an invalid settings file: {}",
+            check.errors.join("; ")
+        )));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| CommandError::user(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let mode = std::fs::metadata(path)
+        .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777)
+        .unwrap_or(0o644);
+    rein_core::store::write_atomic(path, text.as_bytes(), mode)?;
+    let back = std::fs::read_to_string(path)?;
+    if back != text || !settings::validate(&back).is_valid() {
+        return Err(CommandError::internal(format!(
+            "{} did not read back as written",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+fn backup(home: &Path, path: &Path, text: &str) -> crate::Result<PathBuf> {
+    let dir = rein_core::store::Layout::new(home)
+        .backup_dir()
+        .join("claude-settings");
+    rein_core::store::create_private_dir(&dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "settings.json".into());
+    let key = rein_core::worktree::key(path);
+    let ts = jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%S%.6fZ")
+        .to_string();
+    let dest = dir.join(format!("{key}-{ts}-{name}"));
+    rein_core::store::write_atomic(&dest, text.as_bytes(), 0o600)?;
+    Ok(dest)
+}
+
+fn is_git_ignored(root: Option<&Path>, path: &Path) -> bool {
+    let Some(root) = root else { return true };
+    std::process::Command::new("git")
+        .arg("check-ignore")
+        .arg("-q")
+        .arg(path)
+        .current_dir(root)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(true)
+}

@@ -1,0 +1,238 @@
+//! `rein log`: sessions, their prompts, and their steps.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use rein_core::query::{self, Session, Step, Version};
+use serde_json::{Value, json};
+
+use crate::render;
+
+/// List recorded sessions, then their prompts, then their steps.
+///
+/// Each step shows its number, the tool, a short summary of its input, the outcome, and the files
+/// it changed (A added, M modified, D deleted, R renamed). Changes made between steps by someone
+/// else are listed as `external`.
+///
+/// Use the numbers with the other commands: `rein show 12` (a step), `rein diff p3` (a prompt),
+/// `rein diff s2` (a session).
+///
+/// By default only sessions of the current repository are listed; `--all` lists every session.
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct Args {
+    /// List sessions of every repository.
+    #[arg(long)]
+    all: bool,
+    /// Only this session (s<N> or a prefix of the agent's session id).
+    #[arg(long)]
+    session: Option<String>,
+    /// At most this many sessions, newest first.
+    #[arg(short = 'n', long, default_value_t = 20)]
+    limit: usize,
+    /// Print JSON (schema 1, see docs/json.md).
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> crate::Result<ExitCode> {
+    let store = super::open_store()?;
+    let conn_sessions = match &args.session {
+        Some(q) => match query::resolve(store.conn(), q)? {
+            query::Target::Session(id) => vec![query::session(store.conn(), id)?],
+            _ => {
+                return Err(
+                    crate::error::CommandError::user(format!("`{q}` is not a session"))
+                        .hint("sessions are s<N> in `rein log`"),
+                );
+            }
+        },
+        None => {
+            let worktree = if args.all {
+                None
+            } else {
+                crate::host::current_dir()
+                    .ok()
+                    .and_then(|d| rein_core::worktree::find_root(&d))
+            };
+            query::sessions(store.conn(), worktree.as_deref(), args.limit)?
+        }
+    };
+    let sessions: Vec<Value> = conn_sessions
+        .iter()
+        .map(|s| session_json(&store, s))
+        .collect::<crate::Result<_>>()?;
+    if args.json {
+        render::print_json(&json!({"schema": 1, "sessions": sessions}))?;
+    } else {
+        render::write_stdout(&text(&sessions))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The files a step changed, as JSON.
+pub fn files_json(versions: &[Version]) -> Vec<Value> {
+    versions
+        .iter()
+        .map(|v| {
+            let mut f = json!({"path": v.path, "change": v.change});
+            if let Some(old) = &v.old_path {
+                f["old_path"] = json!(old);
+            }
+            f
+        })
+        .collect()
+}
+
+fn outcome(step: &Step) -> &str {
+    &step.status
+}
+
+fn session_json(store: &rein_core::Store, s: &Session) -> crate::Result<Value> {
+    let conn = store.conn();
+    let turns = query::turns(conn, s.id)?;
+    let steps = query::steps_of_session(conn, s.id)?;
+    let mut turn_values: Vec<Value> = Vec::new();
+    let step_json = |st: &Step| -> crate::Result<Value> {
+        let versions = query::versions_of_step(conn, st.id)?;
+        Ok(json!({
+            "step": st.id,
+            "tool_use_id": st.tool_use_id,
+            "tool": st.tool,
+            "summary": rein_core::event::summarize_input(&st.tool, &st.input),
+            "agent_id": st.agent_id,
+            "outcome": outcome(st),
+            "duration_ms": st.duration_ms,
+            "time": rein_core::time::format_rfc3339_precise(st.started_at),
+            "files": files_json(&versions),
+        }))
+    };
+    let orphans: Vec<&Step> = steps.iter().filter(|st| st.turn_id.is_none()).collect();
+    if !orphans.is_empty() {
+        turn_values.push(json!({
+            "prompt_ref": null,
+            "prompt": null,
+            "steps": orphans.iter().map(|st| step_json(st)).collect::<crate::Result<Vec<_>>>()?,
+        }));
+    }
+    for t in &turns {
+        let ts: Vec<Value> = steps
+            .iter()
+            .filter(|st| st.turn_id == Some(t.id))
+            .map(step_json)
+            .collect::<crate::Result<_>>()?;
+        turn_values.push(json!({
+            "prompt_ref": format!("p{}", t.id),
+            "prompt": t.prompt,
+            "time": rein_core::time::format_rfc3339_precise(t.created_at),
+            "steps": ts,
+        }));
+    }
+    let external: Vec<Value> = query::external_versions_of_session(conn, s.id)?
+        .iter()
+        .map(|v| {
+            json!({
+                "path": v.path,
+                "change": v.change,
+                "old_path": v.old_path,
+                "time": rein_core::time::format_rfc3339_precise(v.time),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "session_ref": format!("s{}", s.id),
+        "session_id": s.agent_session_id,
+        "agent": s.agent,
+        "cwd": s.cwd,
+        "worktree": s.worktree,
+        "human": s.human,
+        "environment": s.environment,
+        "model": s.model,
+        "permission_mode": s.permission_mode,
+        "started_at": rein_core::time::format_rfc3339_precise(s.started_at),
+        "ended_at": s.ended_at.map(rein_core::time::format_rfc3339_precise),
+        "turns": turn_values,
+        "external": external,
+    }))
+}
+
+fn text(sessions: &[Value]) -> String {
+    let mut out = String::new();
+    if sessions.is_empty() {
+        out.push_str(
+            "No sessions recorded here yet. Run `rein init`, use Claude Code, then come back.\n",
+        );
+        out.push_str("(`rein log --all` lists the sessions of every repository.)\n");
+        return out;
+    }
+    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    for sess in sessions {
+        let _ = writeln!(
+            out,
+            "session {} · {} {} · {}{}",
+            s(sess, "session_ref"),
+            s(sess, "agent"),
+            s(sess, "session_id"),
+            s(sess, "started_at"),
+            sess.get("human")
+                .and_then(Value::as_str)
+                .map(|h| format!(" · {h}"))
+                .unwrap_or_default(),
+        );
+        let _ = writeln!(out, "  in {}", s(sess, "cwd"));
+        for turn in sess["turns"].as_array().into_iter().flatten() {
+            let prompt = turn
+                .get("prompt")
+                .and_then(Value::as_str)
+                .map(|p| format!("\"{}\"", rein_core::event::one_line(p, 70)))
+                .unwrap_or_else(|| "(prompt not recorded)".into());
+            let r = turn
+                .get("prompt_ref")
+                .and_then(Value::as_str)
+                .unwrap_or("-");
+            let _ = writeln!(out, "  prompt {r} · {prompt}");
+            for st in turn["steps"].as_array().into_iter().flatten() {
+                let files: Vec<String> = st["files"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|f| {
+                        format!(
+                            "{} {}",
+                            render::change_letter(&s(f, "change")),
+                            s(f, "path")
+                        )
+                    })
+                    .collect();
+                let sub = st
+                    .get("agent_id")
+                    .and_then(Value::as_str)
+                    .map(|_| " (sub-agent)")
+                    .unwrap_or("");
+                let _ = writeln!(
+                    out,
+                    "    step {:<4} {:<8} {:<7} {}{}",
+                    st["step"],
+                    s(st, "tool"),
+                    s(st, "outcome"),
+                    s(st, "summary"),
+                    sub
+                );
+                if !files.is_empty() {
+                    let _ = writeln!(out, "{:17}{}", "", files.join(", "));
+                }
+            }
+        }
+        for e in sess["external"].as_array().into_iter().flatten() {
+            let _ = writeln!(
+                out,
+                "  external · {} {} · noticed {}",
+                render::change_letter(&s(e, "change")),
+                s(e, "path"),
+                s(e, "time")
+            );
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,46 @@
+//! One file per subcommand, dispatched from one enum.
+
+mod audit;
+mod blame;
+mod diff;
+mod doctor;
+mod hook;
+mod init;
+mod log;
+mod show;
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(init::Args),
+    Hook(hook::Args),
+    Log(log::Args),
+    Show(show::Args),
+    Diff(diff::Args),
+    Blame(blame::Args),
+    Doctor(doctor::Args),
+    #[command(subcommand)]
+    Audit(audit::Command),
+}
+
+pub fn run(command: Command) -> crate::Result<ExitCode> {
+    match command {
+        Command::Init(a) => init::run(a),
+        Command::Hook(a) => Ok(hook::run(a)),
+        Command::Log(a) => log::run(a),
+        Command::Show(a) => show::run(a),
+        Command::Diff(a) => diff::run(a),
+        Command::Blame(a) => blame::run(a),
+        Command::Doctor(a) => doctor::run(a),
+        Command::Audit(c) => audit::run(c),
+    }
+}
+
+/// Opens the store for reading commands, with a hint when there is none yet.
+pub(crate) fn open_store() -> crate::Result<rein_core::Store> {
+    let home = crate::host::rein_home()?;
+    Ok(rein_core::Store::open_existing(&home)?)
+}

@@ -1,0 +1,110 @@
+//! Everything rein learns from the process environment, resolved in one place and passed to the
+//! libraries explicitly.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::CommandError;
+
+/// The store's directory: `$REIN_HOME`, else `$XDG_DATA_HOME/rein`, else `~/.local/share/rein`.
+pub fn rein_home() -> Result<PathBuf, CommandError> {
+    if let Some(h) = non_empty("REIN_HOME") {
+        return Ok(PathBuf::from(h));
+    }
+    if let Some(x) = non_empty("XDG_DATA_HOME") {
+        return Ok(PathBuf::from(x).join("rein"));
+    }
+    Ok(home()?.join(".local").join("share").join("rein"))
+}
+
+/// The user's home directory.
+pub fn home() -> Result<PathBuf, CommandError> {
+    non_empty("HOME").map(PathBuf::from).ok_or_else(|| {
+        CommandError::user("$HOME is not set")
+            .hint("set REIN_HOME to choose where rein keeps its store")
+    })
+}
+
+/// The user config file: `$XDG_CONFIG_HOME/rein/config.toml` or `~/.config/rein/config.toml`.
+pub fn user_config_file() -> Option<PathBuf> {
+    if let Some(x) = non_empty("XDG_CONFIG_HOME") {
+        return Some(PathBuf::from(x).join("rein").join("config.toml"));
+    }
+    non_empty("HOME").map(|h| {
+        PathBuf::from(h)
+            .join(".config")
+            .join("rein")
+            .join("config.toml")
+    })
+}
+
+/// Config files in precedence order (later wins).
+pub fn config_files(root: Option<&Path>) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = user_config_file().into_iter().collect();
+    if let Some(root) = root {
+        files.push(rein_core::config::project_file(root));
+    }
+    files
+}
+
+/// `ci` when a CI system's usual variables are set, else `local`.
+pub fn environment() -> &'static str {
+    const CI_VARS: &[&str] = &[
+        "CI",
+        "GITHUB_ACTIONS",
+        "GITLAB_CI",
+        "BUILDKITE",
+        "CIRCLECI",
+        "JENKINS_URL",
+        "TF_BUILD",
+        "TEAMCITY_VERSION",
+    ];
+    if CI_VARS
+        .iter()
+        .any(|v| non_empty(v).is_some_and(|x| x != "false" && x != "0"))
+    {
+        "ci"
+    } else {
+        "local"
+    }
+}
+
+/// The delegating human: configured, else git's `user.email`, else `$USER`.
+pub fn resolve_human(configured: Option<&str>, dir: &Path) -> Option<String> {
+    if let Some(h) = configured {
+        return Some(h.to_owned());
+    }
+    let out = std::process::Command::new("git")
+        .args(["config", "--get", "user.email"])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output();
+    if let Ok(out) = out
+        && out.status.success()
+    {
+        let email = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        if !email.is_empty() {
+            return Some(email);
+        }
+    }
+    non_empty("USER")
+}
+
+pub fn non_empty(var: &str) -> Option<String> {
+    std::env::var(var).ok().filter(|v| !v.is_empty())
+}
+
+/// The current directory, or a clear error.
+pub fn current_dir() -> Result<PathBuf, CommandError> {
+    std::env::current_dir()
+        .map_err(|e| CommandError::user(format!("cannot read the current directory: {e}")))
+}
+
+/// The git work tree containing the current directory, or a clear error.
+pub fn current_worktree() -> Result<PathBuf, CommandError> {
+    let cwd = current_dir()?;
+    rein_core::worktree::find_root(&cwd).ok_or_else(|| {
+        CommandError::user(format!("{} is not inside a git work tree", cwd.display()))
+            .hint("run `git init` first, or cd into a repository")
+    })
+}

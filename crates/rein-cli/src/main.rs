@@ -1,0 +1,59 @@
+//! The `rein` binary. All terminal I/O lives here; the libraries never print.
+
+mod commands;
+mod error;
+mod host;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::error::CommandError;
+
+/// rein: version control, policy and audit for AI coding agents.
+///
+/// rein records every session of a coding agent — prompts, tool calls, commands and the files
+/// they changed, shell side effects included — into a local store with a tamper-evident audit
+/// log. Start with `rein init` in a git work tree, use Claude Code as usual, then read the
+/// history with `rein log`, `rein show`, `rein diff` and `rein blame`.
+///
+/// The store lives in $REIN_HOME (default: $XDG_DATA_HOME/rein, i.e. ~/.local/share/rein).
+#[derive(Debug, Parser)]
+#[command(name = "rein", version, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: commands::Command,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(2),
+            };
+        }
+    };
+    match commands::run(cli.command) {
+        Ok(code) => code,
+        Err(e) => e.report(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}
+
+// Make the error type reachable for commands without a long path.
+pub(crate) type Result<T, E = CommandError> = std::result::Result<T, E>;

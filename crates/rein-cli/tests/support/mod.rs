@@ -1,0 +1,5 @@
+//! Shared test support: the scripted model API and the real Claude Code CLI runner.
+#![allow(dead_code)]
+
+pub mod claude;
+pub mod mock_model;

@@ -1,0 +1,459 @@
+//! Change capture: what changed in a work tree, with content before and after.
+//!
+//! Tools that declare their paths (Write, Edit, …) need only those paths. For the shell and any
+//! tool that does not declare its paths, capture walks the tree comparing stats with a persistent
+//! cache, and reads only the files whose stat changed. The same walk before a step finds external
+//! changes. Cost: one stat per file (like `git status`) plus work proportional to what changed.
+
+pub mod cache;
+pub mod walk;
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::blob::{self, BlobId, PreparedBlob};
+use crate::error::{IoContext, Result};
+use crate::store::{Layout, create_private_dir};
+
+pub use cache::StatCache;
+pub use walk::{WalkLimits, Walked};
+
+/// What change detection compares for one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub ctime_ns: i64,
+    pub ino: u64,
+    pub mode: u32,
+}
+
+/// Mode bits that matter for history: the file type and the permission bits.
+pub fn significant_mode(mode: u32) -> u32 {
+    mode & 0o170777
+}
+
+/// How a file changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// First sight of a file that already existed.
+    Baseline,
+    Added,
+    Modified,
+    Deleted,
+    Renamed,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Baseline => "baseline",
+            ChangeKind::Added => "added",
+            ChangeKind::Modified => "modified",
+            ChangeKind::Deleted => "deleted",
+            ChangeKind::Renamed => "renamed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<ChangeKind> {
+        Some(match s {
+            "baseline" => ChangeKind::Baseline,
+            "added" => ChangeKind::Added,
+            "modified" => ChangeKind::Modified,
+            "deleted" => ChangeKind::Deleted,
+            "renamed" => ChangeKind::Renamed,
+            _ => return None,
+        })
+    }
+}
+
+/// One detected change, not yet attributed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    pub path: String,
+    pub old_path: Option<String>,
+    pub kind: ChangeKind,
+    pub before: Option<BlobId>,
+    pub after: Option<BlobId>,
+    pub before_mode: Option<u32>,
+    pub after_mode: Option<u32>,
+}
+
+/// Capture settings.
+#[derive(Debug, Clone)]
+pub struct CaptureConfig {
+    /// Capture files that `.gitignore` excludes.
+    pub include_ignored: bool,
+    /// Files larger than this are recorded by hash only.
+    pub max_file_bytes: u64,
+    /// A walk gives up (and says so) past this many files.
+    pub max_files: usize,
+    /// A walk gives up (and says so) past this time.
+    pub walk_budget: Duration,
+}
+
+impl Default for CaptureConfig {
+    fn default() -> Self {
+        CaptureConfig {
+            include_ignored: false,
+            max_file_bytes: 32 << 20,
+            max_files: 2_000_000,
+            walk_budget: Duration::from_secs(20),
+        }
+    }
+}
+
+/// The last recorded state of a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Known {
+    /// `None` when the file was recorded as deleted (or renamed away).
+    pub blob: Option<BlobId>,
+    pub mode: Option<u32>,
+}
+
+/// Looks up the last recorded state of `path` in a work tree; `None` if never recorded.
+pub fn last_known(conn: &Connection, worktree_id: i64, path: &str) -> Result<Option<Known>> {
+    let row: Option<(String, String, Option<Vec<u8>>, Option<u32>)> = conn
+        .query_row(
+            "SELECT path, change, after_blob, after_mode FROM (
+                 SELECT id, path, change, after_blob, after_mode FROM file_versions
+                  WHERE worktree_id = ?1 AND path = ?2
+                 UNION ALL
+                 SELECT id, path, change, after_blob, after_mode FROM file_versions
+                  WHERE worktree_id = ?1 AND old_path = ?2
+             ) ORDER BY id DESC LIMIT 1",
+            params![worktree_id, path],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    Ok(row.map(|(p, change, blob, mode)| {
+        if p != path || change == "deleted" {
+            Known {
+                blob: None,
+                mode: None,
+            }
+        } else {
+            Known {
+                blob: blob.as_deref().and_then(BlobId::from_slice),
+                mode,
+            }
+        }
+    }))
+}
+
+/// What a file holds right now.
+#[derive(Debug)]
+pub struct Observed {
+    pub blob: PreparedBlob,
+    pub mode: u32,
+}
+
+/// Reads a file (or symlink target) without following links, as a blob ready to store.
+/// `Ok(None)` when the path does not exist or is not a regular file or symlink.
+pub fn observe(layout: &Layout, abs: &Path, max_bytes: u64) -> Result<Option<Observed>> {
+    let md = match std::fs::symlink_metadata(abs) {
+        Ok(md) => md,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => return Ok(None),
+        Err(e) => return Err(crate::Error::io(format!("reading {}", abs.display()), e)),
+    };
+    let mode = significant_mode(md.mode());
+    let ft = md.file_type();
+    let blob = if ft.is_symlink() {
+        let target =
+            std::fs::read_link(abs).context(|| format!("reading link {}", abs.display()))?;
+        PreparedBlob::prepare(layout, target.as_os_str().as_encoded_bytes())?
+    } else if ft.is_file() {
+        match blob::read_bounded(abs, max_bytes) {
+            Ok(Ok(data)) => PreparedBlob::prepare(layout, &data)?,
+            Ok(Err(_too_large)) => {
+                let (id, size) =
+                    blob::hash_file(abs).context(|| format!("hashing {}", abs.display()))?;
+                PreparedBlob::absent(id, size)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(crate::Error::io(format!("reading {}", abs.display()), e)),
+        }
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(Observed { blob, mode }))
+}
+
+/// Compares what is on disk for `path` with what was last recorded.
+/// Returns the change (if any) and the blob to store for it.
+pub fn compare_path(
+    conn: &Connection,
+    layout: &Layout,
+    worktree_id: i64,
+    root: &Path,
+    path: &str,
+    baselined: bool,
+    max_bytes: u64,
+) -> Result<Option<(FileChange, Option<PreparedBlob>)>> {
+    let known = last_known(conn, worktree_id, path)?;
+    let now = observe(layout, &root.join(path), max_bytes)?;
+    Ok(diff_known(path, known, now, baselined))
+}
+
+fn diff_known(
+    path: &str,
+    known: Option<Known>,
+    now: Option<Observed>,
+    baselined: bool,
+) -> Option<(FileChange, Option<PreparedBlob>)> {
+    let (before, before_mode) = match known {
+        Some(k) => (k.blob, k.mode),
+        None => (None, None),
+    };
+    let change = |kind, after, after_mode| FileChange {
+        path: path.to_owned(),
+        old_path: None,
+        kind,
+        before,
+        after,
+        before_mode,
+        after_mode,
+    };
+    match now {
+        None => {
+            // Gone now: a deletion only if we knew it as present.
+            before.map(|_| (change(ChangeKind::Deleted, None, None), None))
+        }
+        Some(obs) => {
+            let id = obs.blob.id;
+            let kind = match (known, before) {
+                (None, _) if !baselined => ChangeKind::Baseline,
+                (None, _) | (Some(_), None) => ChangeKind::Added,
+                (Some(_), Some(b)) => {
+                    if b == id && before_mode == Some(obs.mode) {
+                        return None;
+                    }
+                    ChangeKind::Modified
+                }
+            };
+            Some((change(kind, Some(id), Some(obs.mode)), Some(obs.blob)))
+        }
+    }
+}
+
+/// The outcome of a walk-based scan.
+#[derive(Debug, Default)]
+pub struct ScanOutcome {
+    pub changes: Vec<FileChange>,
+    pub blobs: Vec<PreparedBlob>,
+    /// The new cache to save after the changes are committed (absent if the walk was partial).
+    pub cache: Option<StatCache>,
+    pub complete: bool,
+    pub files_seen: usize,
+    pub files_read: usize,
+}
+
+/// Walks the work tree and finds every change since the last recorded state.
+#[allow(clippy::too_many_arguments)]
+pub fn scan(
+    conn: &Connection,
+    layout: &Layout,
+    worktree_id: i64,
+    root: &Path,
+    baselined: bool,
+    cached: Option<&StatCache>,
+    config: &CaptureConfig,
+) -> Result<ScanOutcome> {
+    let started = Instant::now();
+    let walk_started_ns = crate::time::now_micros().saturating_mul(1000);
+    let walked = walk::walk(
+        root,
+        config.include_ignored,
+        &WalkLimits {
+            max_files: config.max_files,
+            deadline: Some(started + config.walk_budget),
+        },
+    );
+
+    // Candidates: files whose stat differs from the cache (or is racy), files gone since the
+    // cache, and files recorded by declared-path steps since the cache was taken.
+    let mut candidates: Vec<&str> = Vec::new();
+    let mut on_disk: HashSet<&str> = HashSet::with_capacity(walked.entries.len());
+    for (path, stat) in &walked.entries {
+        on_disk.insert(path.as_str());
+        let unchanged = cached
+            .and_then(|c| c.entries.get(path))
+            .is_some_and(|c| !c.racy && c.stat == *stat);
+        if !unchanged {
+            candidates.push(path);
+        }
+    }
+    let mut extra: Vec<String> = Vec::new();
+    if walked.complete {
+        if let Some(c) = cached {
+            extra.extend(
+                c.entries
+                    .keys()
+                    .filter(|p| !on_disk.contains(p.as_str()))
+                    .cloned(),
+            );
+        }
+        let since = cached.map_or(0, |c| c.last_version_id);
+        let mut stmt = conn.prepare_cached(
+            "SELECT DISTINCT path FROM file_versions WHERE worktree_id = ?1 AND id > ?2",
+        )?;
+        let recent = stmt.query_map(params![worktree_id, since], |r| r.get::<_, String>(0))?;
+        for p in recent {
+            let p = p?;
+            if !on_disk.contains(p.as_str()) {
+                extra.push(p);
+            }
+        }
+    }
+    extra.sort_unstable();
+    extra.dedup();
+
+    let fresh = !baselined && cached.is_none();
+    let mut out = ScanOutcome {
+        complete: walked.complete,
+        files_seen: walked.entries.len(),
+        ..Default::default()
+    };
+    for path in candidates
+        .iter()
+        .copied()
+        .chain(extra.iter().map(String::as_str))
+    {
+        // On a fresh tree nothing is known: skip the per-file lookup.
+        let known = if fresh {
+            None
+        } else {
+            last_known(conn, worktree_id, path)?
+        };
+        let now = observe(layout, &root.join(path), config.max_file_bytes)?;
+        out.files_read += usize::from(now.is_some());
+        if let Some((change, blob)) = diff_known(path, known, now, baselined) {
+            out.changes.push(change);
+            out.blobs.extend(blob);
+        }
+    }
+    pair_renames(&mut out.changes);
+    out.changes.sort_by(|a, b| a.path.cmp(&b.path));
+    if walked.complete {
+        out.cache = Some(StatCache::from_walk(&walked.entries, walk_started_ns, 0));
+    }
+    Ok(out)
+}
+
+/// Turns a deletion and an addition of identical content into one rename.
+pub fn pair_renames(changes: &mut Vec<FileChange>) {
+    let mut deleted: HashMap<BlobId, Vec<usize>> = HashMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        if let (ChangeKind::Deleted, Some(b)) = (c.kind, c.before) {
+            deleted.entry(b).or_default().push(i);
+        }
+    }
+    if deleted.is_empty() {
+        return;
+    }
+    let mut consumed = HashSet::new();
+    for i in 0..changes.len() {
+        if changes[i].kind != ChangeKind::Added {
+            continue;
+        }
+        let Some(after) = changes[i].after else {
+            continue;
+        };
+        let Some(list) = deleted.get_mut(&after) else {
+            continue;
+        };
+        let Some(j) = list.pop() else { continue };
+        consumed.insert(j);
+        let old = changes[j].clone();
+        let c = &mut changes[i];
+        c.kind = ChangeKind::Renamed;
+        c.old_path = Some(old.path);
+        c.before = old.before;
+        c.before_mode = old.before_mode;
+    }
+    let mut i = 0;
+    changes.retain(|_| {
+        let keep = !consumed.contains(&i);
+        i += 1;
+        keep
+    });
+}
+
+/// An exclusive lock on one work tree's capture state, so concurrent hooks walk and commit one at
+/// a time. Released on drop.
+#[derive(Debug)]
+pub struct WorktreeLock {
+    _file: File,
+    pub dir: PathBuf,
+}
+
+impl WorktreeLock {
+    /// Takes the lock, waiting at most `wait`. `Ok(None)` on timeout.
+    pub fn acquire(layout: &Layout, root: &Path, wait: Duration) -> Result<Option<WorktreeLock>> {
+        let dir = layout.worktree_dir().join(crate::worktree::key(root));
+        create_private_dir(&dir)?;
+        let path = dir.join("lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .context(|| format!("opening {}", path.display()))?;
+        let deadline = Instant::now() + wait;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Some(WorktreeLock { _file: file, dir })),
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    if Instant::now() >= deadline {
+                        return Ok(None);
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(crate::Error::io(format!("locking {}", path.display()), e));
+                }
+            }
+        }
+    }
+
+    pub fn cache_path(&self) -> PathBuf {
+        self.dir.join("stat-cache")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(path: &str, kind: ChangeKind, before: Option<u8>, after: Option<u8>) -> FileChange {
+        FileChange {
+            path: path.into(),
+            old_path: None,
+            kind,
+            before: before.map(|b| BlobId([b; 32])),
+            after: after.map(|b| BlobId([b; 32])),
+            before_mode: before.map(|_| 0o100644),
+            after_mode: after.map(|_| 0o100644),
+        }
+    }
+
+    #[test]
+    fn renames_pair_identical_content() {
+        let mut changes = vec![
+            change("a", ChangeKind::Deleted, Some(1), None),
+            change("b", ChangeKind::Added, None, Some(1)),
+            change("c", ChangeKind::Added, None, Some(2)),
+        ];
+        pair_renames(&mut changes);
+        assert_eq!(changes.len(), 2);
+        assert_eq!(changes[0].kind, ChangeKind::Renamed);
+        assert_eq!(changes[0].old_path.as_deref(), Some("a"));
+        assert_eq!(changes[0].path, "b");
+        assert_eq!(changes[1].kind, ChangeKind::Added);
+    }
+}

@@ -1,0 +1,537 @@
+//! Readers over the record: sessions, turns, steps, file versions, diffs and blame.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde_json::Value;
+
+use crate::blob::{self, BlobId};
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::time::Micros;
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: i64,
+    pub agent: String,
+    pub agent_session_id: String,
+    pub cwd: String,
+    pub worktree: Option<String>,
+    pub human: Option<String>,
+    pub environment: String,
+    pub model: Option<String>,
+    pub permission_mode: Option<String>,
+    pub started_at: Micros,
+    pub last_event_at: Micros,
+    pub ended_at: Option<Micros>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Turn {
+    pub id: i64,
+    pub session_id: i64,
+    pub prompt_id: Option<String>,
+    pub prompt: Option<String>,
+    pub created_at: Micros,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: i64,
+    pub session_id: i64,
+    pub turn_id: Option<i64>,
+    pub tool_use_id: String,
+    pub agent_id: Option<String>,
+    pub tool: String,
+    pub input: Value,
+    pub status: String,
+    pub error: Option<String>,
+    pub response: Option<Value>,
+    pub started_at: Micros,
+    pub ended_at: Option<Micros>,
+    pub duration_ms: Option<i64>,
+    pub capture: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Version {
+    pub id: i64,
+    pub worktree_id: i64,
+    pub path: String,
+    pub old_path: Option<String>,
+    pub origin: String,
+    pub change: String,
+    pub step_id: Option<i64>,
+    pub session_id: Option<i64>,
+    pub before: Option<BlobId>,
+    pub after: Option<BlobId>,
+    pub before_mode: Option<u32>,
+    pub after_mode: Option<u32>,
+    pub time: Micros,
+}
+
+const SESSION_COLS: &str =
+    "s.id, s.agent, s.agent_session_id, s.cwd, w.root, s.human, s.environment,
+    s.model, s.permission_mode, s.started_at, s.last_event_at, s.ended_at";
+
+fn session_from(r: &Row<'_>) -> rusqlite::Result<Session> {
+    Ok(Session {
+        id: r.get(0)?,
+        agent: r.get(1)?,
+        agent_session_id: r.get(2)?,
+        cwd: r.get(3)?,
+        worktree: r.get(4)?,
+        human: r.get(5)?,
+        environment: r.get(6)?,
+        model: r.get(7)?,
+        permission_mode: r.get(8)?,
+        started_at: r.get(9)?,
+        last_event_at: r.get(10)?,
+        ended_at: r.get(11)?,
+    })
+}
+
+const STEP_COLS: &str =
+    "id, session_id, turn_id, tool_use_id, agent_id, tool, input, status, error,
+    response, started_at, ended_at, duration_ms, capture";
+
+fn step_from(r: &Row<'_>) -> rusqlite::Result<Step> {
+    let input: String = r.get(6)?;
+    let response: Option<String> = r.get(9)?;
+    Ok(Step {
+        id: r.get(0)?,
+        session_id: r.get(1)?,
+        turn_id: r.get(2)?,
+        tool_use_id: r.get(3)?,
+        agent_id: r.get(4)?,
+        tool: r.get(5)?,
+        input: serde_json::from_str(&input).unwrap_or(Value::String(input)),
+        status: r.get(7)?,
+        error: r.get(8)?,
+        response: response.map(|s| serde_json::from_str(&s).unwrap_or(Value::String(s))),
+        started_at: r.get(10)?,
+        ended_at: r.get(11)?,
+        duration_ms: r.get(12)?,
+        capture: r.get(13)?,
+    })
+}
+
+const VERSION_COLS: &str = "id, worktree_id, path, old_path, origin, change, step_id, session_id,
+    before_blob, after_blob, before_mode, after_mode, time";
+
+fn version_from(r: &Row<'_>) -> rusqlite::Result<Version> {
+    let blob = |i| -> rusqlite::Result<Option<BlobId>> {
+        Ok(r.get::<_, Option<Vec<u8>>>(i)?
+            .as_deref()
+            .and_then(BlobId::from_slice))
+    };
+    Ok(Version {
+        id: r.get(0)?,
+        worktree_id: r.get(1)?,
+        path: r.get(2)?,
+        old_path: r.get(3)?,
+        origin: r.get(4)?,
+        change: r.get(5)?,
+        step_id: r.get(6)?,
+        session_id: r.get(7)?,
+        before: blob(8)?,
+        after: blob(9)?,
+        before_mode: r.get(10)?,
+        after_mode: r.get(11)?,
+        time: r.get(12)?,
+    })
+}
+
+/// Sessions, newest first; only those of `worktree` when given.
+pub fn sessions(conn: &Connection, worktree: Option<&Path>, limit: usize) -> Result<Vec<Session>> {
+    let sql = format!(
+        "SELECT {SESSION_COLS} FROM sessions s LEFT JOIN worktrees w ON w.id = s.worktree_id
+         WHERE (?1 IS NULL OR w.root = ?1) ORDER BY s.id DESC LIMIT ?2"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let root = worktree.map(|p| p.display().to_string());
+    let rows = stmt.query_map(params![root, limit as i64], session_from)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn session(conn: &Connection, id: i64) -> Result<Session> {
+    let sql = format!(
+        "SELECT {SESSION_COLS} FROM sessions s LEFT JOIN worktrees w ON w.id = s.worktree_id WHERE s.id = ?1"
+    );
+    conn.query_row(&sql, [id], session_from)
+        .optional()?
+        .ok_or_else(|| not_found("session", &format!("s{id}")))
+}
+
+pub fn turns(conn: &Connection, session: i64) -> Result<Vec<Turn>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, session_id, prompt_id, prompt, created_at FROM turns WHERE session_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([session], |r| {
+        Ok(Turn {
+            id: r.get(0)?,
+            session_id: r.get(1)?,
+            prompt_id: r.get(2)?,
+            prompt: r.get(3)?,
+            created_at: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn turn(conn: &Connection, id: i64) -> Result<Turn> {
+    conn.query_row(
+        "SELECT id, session_id, prompt_id, prompt, created_at FROM turns WHERE id = ?1",
+        [id],
+        |r| {
+            Ok(Turn {
+                id: r.get(0)?,
+                session_id: r.get(1)?,
+                prompt_id: r.get(2)?,
+                prompt: r.get(3)?,
+                created_at: r.get(4)?,
+            })
+        },
+    )
+    .optional()?
+    .ok_or_else(|| not_found("prompt", &format!("p{id}")))
+}
+
+pub fn steps_of_session(conn: &Connection, session: i64) -> Result<Vec<Step>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {STEP_COLS} FROM steps WHERE session_id = ?1 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([session], step_from)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn step(conn: &Connection, id: i64) -> Result<Step> {
+    conn.query_row(
+        &format!("SELECT {STEP_COLS} FROM steps WHERE id = ?1"),
+        [id],
+        step_from,
+    )
+    .optional()?
+    .ok_or_else(|| not_found("step", &id.to_string()))
+}
+
+/// File versions made by one step.
+pub fn versions_of_step(conn: &Connection, step: i64) -> Result<Vec<Version>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {VERSION_COLS} FROM file_versions WHERE step_id = ?1 ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([step], version_from)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// External changes noticed during a session.
+pub fn external_versions_of_session(conn: &Connection, session: i64) -> Result<Vec<Version>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {VERSION_COLS} FROM file_versions WHERE session_id = ?1 AND origin = 'external' ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([session], version_from)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// What a user-supplied reference names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Step(i64),
+    Prompt(i64),
+    Session(i64),
+}
+
+/// Resolves `17`/`step:17`/`toolu_…` (a step), `p5`/`prompt:5` (a prompt), `s3`/`session:3` or a
+/// prefix of the agent's session id (a session).
+pub fn resolve(conn: &Connection, query: &str) -> Result<Target> {
+    let q = query.trim();
+    let num = |s: &str| s.parse::<i64>().ok();
+    let check = |t: Target| -> Result<Target> {
+        let exists = match t {
+            Target::Step(id) => conn
+                .query_row("SELECT 1 FROM steps WHERE id = ?1", [id], |_| Ok(()))
+                .optional()?,
+            Target::Prompt(id) => conn
+                .query_row("SELECT 1 FROM turns WHERE id = ?1", [id], |_| Ok(()))
+                .optional()?,
+            Target::Session(id) => conn
+                .query_row("SELECT 1 FROM sessions WHERE id = ?1", [id], |_| Ok(()))
+                .optional()?,
+        };
+        exists.map(|_| t).ok_or_else(|| not_found(kind_name(t), q))
+    };
+    if let Some(n) = num(q).or_else(|| q.strip_prefix("step:").and_then(num)) {
+        return check(Target::Step(n));
+    }
+    if let Some(n) = q
+        .strip_prefix("p")
+        .or_else(|| q.strip_prefix("prompt:"))
+        .and_then(num)
+    {
+        return check(Target::Prompt(n));
+    }
+    if let Some(n) = q
+        .strip_prefix("s")
+        .or_else(|| q.strip_prefix("session:"))
+        .and_then(num)
+    {
+        return check(Target::Session(n));
+    }
+    if q.starts_with("toolu_") {
+        let ids: Vec<i64> = conn
+            .prepare("SELECT id FROM steps WHERE tool_use_id = ?1")?
+            .query_map([q], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        return match ids.as_slice() {
+            [id] => Ok(Target::Step(*id)),
+            [] => Err(not_found("step", q)),
+            _ => Err(Error::Ambiguous {
+                kind: "step",
+                query: q.into(),
+                count: ids.len(),
+            }),
+        };
+    }
+    let prefix = q.strip_prefix("session:").unwrap_or(q);
+    if prefix.len() >= 4 && !prefix.contains(['%', '_']) {
+        let ids: Vec<i64> = conn
+            .prepare("SELECT id FROM sessions WHERE agent_session_id LIKE ?1 || '%' LIMIT 10")?
+            .query_map([prefix], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        return match ids.as_slice() {
+            [id] => Ok(Target::Session(*id)),
+            [] => Err(not_found("step, prompt or session", q)),
+            _ => Err(Error::Ambiguous {
+                kind: "session",
+                query: q.into(),
+                count: ids.len(),
+            }),
+        };
+    }
+    Err(not_found("step, prompt or session", q))
+}
+
+fn kind_name(t: Target) -> &'static str {
+    match t {
+        Target::Step(_) => "step",
+        Target::Prompt(_) => "prompt",
+        Target::Session(_) => "session",
+    }
+}
+
+fn not_found(kind: &'static str, q: &str) -> Error {
+    Error::NotFound {
+        kind,
+        query: q.to_owned(),
+    }
+}
+
+/// One file's net change over a target.
+#[derive(Debug, Clone)]
+pub struct NetChange {
+    pub path: String,
+    pub old_path: Option<String>,
+    pub before: Option<BlobId>,
+    pub after: Option<BlobId>,
+    pub before_mode: Option<u32>,
+    pub after_mode: Option<u32>,
+}
+
+/// The agent's versions for a target (external changes excluded), oldest first.
+pub fn versions_of_target(conn: &Connection, target: Target) -> Result<Vec<Version>> {
+    let (sql, id) = match target {
+        Target::Step(id) => ("f.step_id = ?1", id),
+        Target::Prompt(id) => ("s.turn_id = ?1", id),
+        Target::Session(id) => ("s.session_id = ?1", id),
+    };
+    let cols = VERSION_COLS
+        .split(',')
+        .map(|c| format!("f.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {cols} FROM file_versions f JOIN steps s ON s.id = f.step_id
+         WHERE f.origin = 'step' AND {sql} ORDER BY f.id"
+    ))?;
+    let rows = stmt.query_map([id], version_from)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Folds successive versions into one net change per file, following renames.
+pub fn net_changes(versions: &[Version]) -> Vec<NetChange> {
+    let mut by_path: BTreeMap<String, NetChange> = BTreeMap::new();
+    for v in versions {
+        let prior = v
+            .old_path
+            .as_ref()
+            .and_then(|old| by_path.remove(old))
+            .or_else(|| by_path.remove(&v.path));
+        let entry = match prior {
+            Some(mut p) => {
+                p.path = v.path.clone();
+                if v.old_path.is_some() && p.old_path.is_none() && p.before.is_some() {
+                    p.old_path = v.old_path.clone();
+                }
+                p.after = v.after;
+                p.after_mode = v.after_mode;
+                p
+            }
+            None => NetChange {
+                path: v.path.clone(),
+                old_path: v.old_path.clone(),
+                before: v.before,
+                after: v.after,
+                before_mode: v.before_mode,
+                after_mode: v.after_mode,
+            },
+        };
+        by_path.insert(v.path.clone(), entry);
+    }
+    by_path
+        .into_values()
+        .filter(|c| c.before != c.after || c.before_mode != c.after_mode || c.old_path.is_some())
+        .collect()
+}
+
+/// Reads a blob's content; `None` for an absent side or a blob kept by hash only.
+pub fn content(store: &Store, id: Option<BlobId>) -> Result<Option<Vec<u8>>> {
+    match id {
+        None => Ok(None),
+        Some(id) => blob::read(store.conn(), store.layout(), &id),
+    }
+}
+
+/// Where a blamed line came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Baseline {
+        time: Micros,
+    },
+    Step {
+        step: i64,
+        time: Micros,
+    },
+    /// Changed outside any step; `time` is when rein noticed, `None` if not yet recorded.
+    External {
+        time: Option<Micros>,
+    },
+}
+
+/// Every recorded version of `path` in a work tree, oldest first, following renames back.
+pub fn file_history(conn: &Connection, worktree_id: i64, path: &str) -> Result<Vec<Version>> {
+    let mut out: Vec<Version> = Vec::new();
+    let mut current = path.to_owned();
+    let mut before_id = i64::MAX;
+    // Each hop follows one rename; bounded so that a crafted cycle cannot loop forever.
+    for _ in 0..64 {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {VERSION_COLS} FROM file_versions
+             WHERE worktree_id = ?1 AND path = ?2 AND id < ?3 ORDER BY id"
+        ))?;
+        let mut chunk: Vec<Version> = stmt
+            .query_map(params![worktree_id, current, before_id], version_from)?
+            .collect::<rusqlite::Result<_>>()?;
+        // Only the part after the last deletion belongs to the file as it is now.
+        if let Some(del) = chunk.iter().rposition(|v| v.change == "deleted") {
+            chunk.drain(..=del);
+        }
+        let first_rename = chunk
+            .iter()
+            .position(|v| v.change == "renamed")
+            .filter(|&i| i == 0);
+        chunk.extend(out);
+        out = chunk;
+        match first_rename.and_then(|_| out.first().cloned()) {
+            Some(v) if v.old_path.is_some() => {
+                before_id = v.id;
+                current = v.old_path.unwrap_or_default();
+            }
+            _ => break,
+        }
+    }
+    Ok(out)
+}
+
+/// The id of a work tree, if rein knows it.
+pub fn worktree_id(conn: &Connection, root: &Path) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM worktrees WHERE root = ?1",
+            [root.display().to_string()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Blames `path` as it is now (`current`, `None` if it does not exist).
+pub fn blame(
+    store: &Store,
+    worktree_id: i64,
+    path: &str,
+    current: Option<&[u8]>,
+) -> Result<Vec<crate::blame::BlamedLine<Origin>>> {
+    let history = file_history(store.conn(), worktree_id, path)?;
+    let mut contents: Vec<(Origin, Option<Vec<u8>>)> = Vec::with_capacity(history.len() + 1);
+    for v in &history {
+        let origin = match v.origin.as_str() {
+            "baseline" => Origin::Baseline { time: v.time },
+            "step" => Origin::Step {
+                step: v.step_id.unwrap_or_default(),
+                time: v.time,
+            },
+            _ => Origin::External { time: Some(v.time) },
+        };
+        let data = match v.after {
+            Some(id) => blob::read(store.conn(), store.layout(), &id)?,
+            None => None,
+        };
+        contents.push((origin, data));
+    }
+    let last_matches = contents
+        .last()
+        .is_some_and(|(_, d)| d.as_deref() == current);
+    if !last_matches {
+        contents.push((Origin::External { time: None }, current.map(<[u8]>::to_vec)));
+    }
+    let versions: Vec<(Origin, Option<&[u8]>)> = contents
+        .iter()
+        .map(|(o, d)| (o.clone(), d.as_deref()))
+        .collect();
+    crate::blame::blame(&versions).map_err(|_| Error::Invalid(format!("{path} is a binary file")))
+}
+
+/// When the newest event was recorded, if any.
+pub fn last_event_time(conn: &Connection) -> Result<Option<Micros>> {
+    Ok(conn
+        .query_row("SELECT MAX(time) FROM audit", [], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+/// When the newest event of a work tree's sessions was recorded.
+pub fn last_event_time_for(conn: &Connection, root: &Path) -> Result<Option<Micros>> {
+    Ok(conn
+        .query_row(
+            "SELECT MAX(s.last_event_at) FROM sessions s JOIN worktrees w ON w.id = s.worktree_id
+             WHERE w.root = ?1",
+            [root.display().to_string()],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+/// Recent hook failures, newest first.
+pub fn hook_failures(
+    conn: &Connection,
+    limit: usize,
+) -> Result<Vec<(Micros, String, String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT time, agent, event, message FROM hook_failures ORDER BY id DESC LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit as i64], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,190 @@
+//! Schema and migrations. Each migration runs once, in order, inside a transaction; the version
+//! lives in `PRAGMA user_version`, so a half-applied migration never counts as applied.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+/// Migrations, oldest first. Never edit a released one: append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: the recorder.
+    r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- Append-only, hash-chained log of every event. `data` is canonical JSON (already redacted).
+CREATE TABLE audit (
+    seq  INTEGER PRIMARY KEY,
+    time INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    data TEXT NOT NULL,
+    prev BLOB NOT NULL,
+    hash BLOB NOT NULL
+);
+
+CREATE TABLE worktrees (
+    id          INTEGER PRIMARY KEY,
+    root        TEXT NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    baseline_at INTEGER
+);
+
+CREATE TABLE sessions (
+    id               INTEGER PRIMARY KEY,
+    agent            TEXT NOT NULL,
+    agent_session_id TEXT NOT NULL,
+    worktree_id      INTEGER REFERENCES worktrees(id),
+    cwd              TEXT NOT NULL,
+    transcript_path  TEXT,
+    human            TEXT,
+    environment      TEXT NOT NULL,
+    model            TEXT,
+    permission_mode  TEXT,
+    started_at       INTEGER NOT NULL,
+    last_event_at    INTEGER NOT NULL,
+    ended_at         INTEGER,
+    end_reason       TEXT,
+    UNIQUE (agent, agent_session_id)
+);
+CREATE INDEX sessions_worktree ON sessions (worktree_id, id);
+
+CREATE TABLE turns (
+    id         INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    prompt_id  TEXT,
+    prompt     TEXT,
+    created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX turns_prompt ON turns (session_id, prompt_id) WHERE prompt_id IS NOT NULL;
+
+CREATE TABLE subagents (
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    agent_id   TEXT NOT NULL,
+    agent_type TEXT,
+    started_at INTEGER,
+    stopped_at INTEGER,
+    PRIMARY KEY (session_id, agent_id)
+);
+
+CREATE TABLE steps (
+    id          INTEGER PRIMARY KEY,
+    session_id  INTEGER NOT NULL REFERENCES sessions(id),
+    turn_id     INTEGER REFERENCES turns(id),
+    tool_use_id TEXT NOT NULL,
+    agent_id    TEXT,
+    tool        TEXT NOT NULL,
+    input       TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    error       TEXT,
+    response    TEXT,
+    started_at  INTEGER NOT NULL,
+    ended_at    INTEGER,
+    duration_ms INTEGER,
+    capture     TEXT NOT NULL,
+    UNIQUE (session_id, tool_use_id)
+);
+CREATE INDEX steps_turn ON steps (turn_id);
+
+-- Every recorded state of every file: the baseline, then each change by a step or from outside.
+CREATE TABLE file_versions (
+    id          INTEGER PRIMARY KEY,
+    worktree_id INTEGER NOT NULL REFERENCES worktrees(id),
+    path        TEXT NOT NULL,
+    old_path    TEXT,
+    origin      TEXT NOT NULL,
+    change      TEXT NOT NULL,
+    step_id     INTEGER REFERENCES steps(id),
+    session_id  INTEGER REFERENCES sessions(id),
+    before_blob BLOB,
+    after_blob  BLOB,
+    before_mode INTEGER,
+    after_mode  INTEGER,
+    time        INTEGER NOT NULL
+);
+CREATE INDEX file_versions_path ON file_versions (worktree_id, path, id);
+CREATE INDEX file_versions_old_path ON file_versions (worktree_id, old_path, id) WHERE old_path IS NOT NULL;
+CREATE INDEX file_versions_step ON file_versions (step_id) WHERE step_id IS NOT NULL;
+
+-- Content-addressed blobs (BLAKE3 of the raw content). Small ones inline (zstd), large ones as
+-- files under blobs/; `stored` = 'inline' | 'file' | 'absent' (too large to keep: hash only).
+CREATE TABLE blobs (
+    id     BLOB PRIMARY KEY,
+    size   INTEGER NOT NULL,
+    stored TEXT NOT NULL,
+    data   BLOB
+) WITHOUT ROWID;
+
+CREATE TABLE hook_failures (
+    id      INTEGER PRIMARY KEY,
+    time    INTEGER NOT NULL,
+    agent   TEXT NOT NULL,
+    event   TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+"#,
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(crate) fn current_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
+/// Applies every pending migration. Refuses a database from a newer rein.
+pub(crate) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let found = current_version(conn)?;
+    if found == SCHEMA_VERSION {
+        return Ok(());
+    }
+    if found > SCHEMA_VERSION {
+        return Err(Error::SchemaTooNew {
+            path: path.to_owned(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Exclusive)?;
+    // Another process may have migrated while we waited for the lock.
+    let found = current_version(&tx)?;
+    for (i, sql) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(usize::try_from(found).unwrap_or(0))
+    {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrate_is_idempotent_and_sets_version() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("db");
+        let mut conn = Connection::open(&path).expect("open");
+        migrate(&mut conn, &path).expect("first");
+        migrate(&mut conn, &path).expect("second");
+        assert_eq!(current_version(&conn).expect("version"), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("db");
+        let mut conn = Connection::open(&path).expect("open");
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .expect("set");
+        let err = migrate(&mut conn, &path).expect_err("must refuse");
+        assert!(matches!(err, Error::SchemaTooNew { .. }), "{err}");
+    }
+}
