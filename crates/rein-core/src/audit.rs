@@ -398,11 +398,11 @@ pub fn verify_export(input: &mut dyn BufRead) -> Result<Report> {
             );
             continue;
         }
-        if let Ok(t) = serde_json::from_str::<Trailer>(text) {
-            if t.end {
-                trailer = Some((line_no, t));
-                continue;
-            }
+        if let Ok(t) = serde_json::from_str::<Trailer>(text)
+            && t.end
+        {
+            trailer = Some((line_no, t));
+            continue;
         }
         let parsed: ExportLine = match serde_json::from_str(text) {
             Ok(p) => p,

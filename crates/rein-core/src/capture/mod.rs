@@ -117,7 +117,8 @@ pub struct Known {
 
 /// Looks up the last recorded state of `path` in a work tree; `None` if never recorded.
 pub fn last_known(conn: &Connection, worktree_id: i64, path: &str) -> Result<Option<Known>> {
-    let row: Option<(String, String, Option<Vec<u8>>, Option<u32>)> = conn
+    type Row = (String, String, Option<Vec<u8>>, Option<u32>);
+    let row: Option<Row> = conn
         .query_row(
             "SELECT path, change, after_blob, after_mode FROM (
                  SELECT id, path, change, after_blob, after_mode FROM file_versions

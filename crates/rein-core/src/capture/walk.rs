@@ -73,7 +73,7 @@ pub fn walk(root: &Path, include_ignored: bool, limits: &WalkLimits) -> Walked {
             }
             let n = count.fetch_add(1, Ordering::Relaxed);
             if n >= limits.max_files
-                || (n % 1024 == 0 && limits.deadline.is_some_and(|d| Instant::now() > d))
+                || (n.is_multiple_of(1024) && limits.deadline.is_some_and(|d| Instant::now() > d))
             {
                 stopped.store(true, Ordering::Relaxed);
                 return WalkState::Quit;
