@@ -212,7 +212,7 @@ fn text(sessions: &[Value]) -> String {
                 let _ = writeln!(
                     out,
                     "    step {:<4} {:<8} {:<7} {}{}",
-                    st["step"],
+                    st["step"].as_i64().unwrap_or_default(),
                     s(st, "tool"),
                     s(st, "outcome"),
                     s(st, "summary"),
