@@ -33,7 +33,10 @@ fn main() {
     let mut rng = Rng::new(7);
     let mut lines = source_file(&mut rng, 300);
     bench.write(FILE, join_lines(&lines).as_bytes());
-    bench.write(UNTOUCHED, join_lines(&source_file(&mut rng, 300)).as_bytes());
+    bench.write(
+        UNTOUCHED,
+        join_lines(&source_file(&mut rng, 300)).as_bytes(),
+    );
     bench.start_session();
 
     // Who last wrote each line: None for the baseline, else the step's tool_use_id.
@@ -47,7 +50,11 @@ fn main() {
     let mut points: Vec<(usize, Samples, Samples)> = Vec::new();
     let (mut pre, mut post) = (Vec::new(), Vec::new());
     let t = std::time::Instant::now();
-    points.push((0, time_blame(&bench, UNTOUCHED, runs), time_version(&bench, runs)));
+    points.push((
+        0,
+        time_blame(&bench, UNTOUCHED, runs),
+        time_version(&bench, runs),
+    ));
     for i in 1..=versions {
         let step = common::edit_step(&bench, FILE, &mut lines, &mut rng, 3, true);
         for l in step.lines.clone() {
@@ -56,7 +63,11 @@ fn main() {
         pre.push(step.pre);
         post.push(step.post);
         if checkpoints.contains(&i) {
-            points.push((i, time_blame(&bench, FILE, runs), time_version(&bench, runs)));
+            points.push((
+                i,
+                time_blame(&bench, FILE, runs),
+                time_version(&bench, runs),
+            ));
         }
     }
     println!(

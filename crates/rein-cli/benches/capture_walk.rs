@@ -18,7 +18,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{Bench, Samples, die, git, ms, run_ok, spawn_timed, target};
-use serde_json::{Value, json};
+use serde_json::json;
 
 fn main() {
     common::header(
@@ -60,7 +60,10 @@ fn main() {
     let t = Instant::now();
     run_ok(git(&bench.root).args(["add", "-A"]));
     run_ok(git(&bench.root).args(["commit", "-qm", "initial"]));
-    println!("   setup: git add + commit in {:.1}s", t.elapsed().as_secs_f64());
+    println!(
+        "   setup: git add + commit in {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
     // Settle git's racily-clean entries so every timed `git status` does the same work.
     std::thread::sleep(Duration::from_millis(1100));
     run_ok(git(&bench.root).args(["update-index", "-q", "--refresh"]));
@@ -68,7 +71,10 @@ fn main() {
 
     let t = Instant::now();
     let out = bench.rein_ok(&["init", "--scope", "local"]);
-    let baseline_line = out.lines().find(|l| l.starts_with("Baseline")).unwrap_or("");
+    let baseline_line = out
+        .lines()
+        .find(|l| l.starts_with("Baseline"))
+        .unwrap_or("");
     println!(
         "   setup: rein init (baseline walk) in {:.1}s: {baseline_line}",
         t.elapsed().as_secs_f64()
@@ -123,7 +129,10 @@ fn main() {
     println!(
         "{:<34} {:>10} {:>10} {:>10} {:>12}",
         format!("case ({k} runs each)"),
-        "min ms", "median ms", "max ms", "/git status"
+        "min ms",
+        "median ms",
+        "max ms",
+        "/git status"
     );
     let row = |name: &str, s: &Samples| {
         println!(

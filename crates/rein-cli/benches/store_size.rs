@@ -73,11 +73,14 @@ fn main() {
         versions
     );
 
-    // The store as the hooks left it, then checkpointed.
+    // The store as the hooks left it, then checkpointed (closing the last connection deletes the
+    // WAL and its index, as the hooks' own connections do).
     let left = bench.store_sizes();
-    let db = rusqlite::Connection::open(bench.home.join("rein.db")).unwrap_or_else(|e| die(e));
-    db.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-        .unwrap_or_else(|e| die(format!("checkpoint: {e}")));
+    {
+        let db = open_db(&bench);
+        db.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap_or_else(|e| die(format!("checkpoint: {e}")));
+    }
     let after = bench.store_sizes();
     let total = |v: &[(String, u64)]| v.iter().map(|(_, s)| s).sum::<u64>();
 
@@ -86,12 +89,20 @@ fn main() {
         "{:<22} {:>14} {:>16}",
         "REIN_HOME entry", "as left MiB", "checkpointed MiB"
     );
-    for (name, size) in &after {
-        let before = left.iter().find(|(n, _)| n == name).map_or(0, |(_, s)| *s);
-        println!("{name:<22} {:>14.2} {:>16.2}", mib(before), mib(*size));
-    }
-    for (name, size) in left.iter().filter(|(n, _)| !after.iter().any(|(a, _)| a == n)) {
-        println!("{name:<22} {:>14.2} {:>16}", mib(*size), "-");
+    let mut names: Vec<&String> = left.iter().chain(&after).map(|(n, _)| n).collect();
+    names.sort();
+    names.dedup();
+    let cell = |v: &[(String, u64)], name: &str| {
+        v.iter()
+            .find(|(n, _)| n == name)
+            .map_or_else(|| "-".to_owned(), |(_, s)| format!("{:.2}", mib(*s)))
+    };
+    for name in names {
+        println!(
+            "{name:<22} {:>14} {:>16}",
+            cell(&left, name),
+            cell(&after, name)
+        );
     }
     println!(
         "{:<22} {:>14.2} {:>16.2}",
@@ -100,17 +111,29 @@ fn main() {
         mib(total(&after))
     );
 
+    let db = open_db(&bench);
     println!();
-    println!("{:<34} {:>10} {:>8}", "inside rein.db", "MiB", "share");
+    println!(
+        "{:<34} {:>10} {:>8}",
+        "inside rein.db (pages)", "MiB", "share"
+    );
     let db_bytes = breakdown(&db);
     let pages: u64 = db_bytes.iter().map(|(_, b)| b).sum();
+    let share = |b: u64| 100.0 * b as f64 / pages.max(1) as f64;
+    let mut rest = 0;
     for (name, bytes) in &db_bytes {
-        println!(
-            "{name:<34} {:>10.2} {:>7.1}%",
-            mib(*bytes),
-            100.0 * *bytes as f64 / pages.max(1) as f64
-        );
+        if share(*bytes) < 0.5 {
+            rest += bytes;
+            continue;
+        }
+        println!("{name:<34} {:>10.2} {:>7.1}%", mib(*bytes), share(*bytes));
     }
+    println!(
+        "{:<34} {:>10.2} {:>7.1}%",
+        "(everything else)",
+        mib(rest),
+        share(rest)
+    );
     let q = |sql: &str| -> i64 {
         db.query_row(sql, [], |r| r.get::<_, Option<i64>>(0))
             .unwrap_or_else(|e| die(format!("{sql}: {e}")))
@@ -141,10 +164,7 @@ fn main() {
     println!("   the store holds all {versions} distinct versions of {FILE} (checked)");
 
     println!();
-    println!(
-        "{:<52} {:>10} {:>8}",
-        "size", "MiB", "/baseline"
-    );
+    println!("{:<52} {:>10} {:>8}", "size", "MiB", "/baseline");
     let row = |name: &str, bytes: u64| {
         println!(
             "{name:<52} {:>10.2} {:>7.2}x",
@@ -153,7 +173,10 @@ fn main() {
         );
     };
     row("baseline: distinct versions, each zstd -3", baseline);
-    row("for scale: all versions as one zstd -3 --long stream", together);
+    row(
+        "for scale: all versions as one zstd -3 --long stream",
+        together,
+    );
     row("for scale: distinct versions uncompressed", distinct.raw);
     row("store as the hooks left it", total(&left));
     row("store after wal_checkpoint(TRUNCATE)", total(&after));
@@ -169,6 +192,10 @@ fn main() {
             mib(baseline)
         ),
     );
+}
+
+fn open_db(bench: &Bench) -> rusqlite::Connection {
+    rusqlite::Connection::open(bench.home.join("rein.db")).unwrap_or_else(|e| die(e))
 }
 
 /// Bytes of pages per table and index (SQLite's dbstat), largest first, plus free pages.
@@ -201,8 +228,7 @@ struct Distinct {
 
 impl Default for Distinct {
     fn default() -> Self {
-        let mut stream =
-            zstd::stream::Encoder::new(Vec::new(), 3).unwrap_or_else(|e| die(e));
+        let mut stream = zstd::stream::Encoder::new(Vec::new(), 3).unwrap_or_else(|e| die(e));
         stream
             .long_distance_matching(true)
             .and_then(|()| stream.window_log(27))

@@ -45,6 +45,9 @@ fn main() -> ExitCode {
     }
 }
 
+/// The result of a command.
+pub(crate) type Result<T, E = CommandError> = std::result::Result<T, E>;
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -54,6 +57,3 @@ mod tests {
         super::Cli::command().debug_assert();
     }
 }
-
-// Make the error type reachable for commands without a long path.
-pub(crate) type Result<T, E = CommandError> = std::result::Result<T, E>;

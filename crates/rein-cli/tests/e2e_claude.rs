@@ -119,7 +119,9 @@ fn files(step: &Value) -> Vec<(String, String)> {
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+    list.iter()
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect()
 }
 
 fn session<'a>(log: &'a Value, id: &str) -> &'a Value {
@@ -141,7 +143,10 @@ fn two_sessions_and_an_external_edit_are_recorded_and_blamed() {
     assert_eq!(code, 0, "rein init failed: {out}{err}");
 
     let one = vec![
-        Turn::tool("Write", json!({"file_path": abs(&env, "notes/plan.txt"), "content": "alpha\nbeta\n"})),
+        Turn::tool(
+            "Write",
+            json!({"file_path": abs(&env, "notes/plan.txt"), "content": "alpha\nbeta\n"}),
+        ),
         Turn::tool(
             "Edit",
             json!({"file_path": abs(&env, "notes/plan.txt"), "old_string": "beta", "new_string": "gamma"}),
@@ -150,7 +155,10 @@ fn two_sessions_and_an_external_edit_are_recorded_and_blamed() {
             "Bash",
             json!({"command": "echo created > made.txt && mkdir -p deep/er && echo nested > deep/er/n.txt && echo extra >> base.txt && mkdir -p ignored && echo junk > ignored/x.txt", "description": "make files"}),
         ),
-        Turn::tool("Bash", json!({"command": "rm src/lib.txt", "description": "delete"})),
+        Turn::tool(
+            "Bash",
+            json!({"command": "rm src/lib.txt", "description": "delete"}),
+        ),
         Turn::text("Session one done."),
     ];
     let two = vec![
@@ -160,7 +168,10 @@ fn two_sessions_and_an_external_edit_are_recorded_and_blamed() {
             "Edit",
             json!({"file_path": abs(&env, "base.txt"), "old_string": "three", "new_string": "three!"}),
         ),
-        Turn::tool("Bash", json!({"command": "echo more >> made.txt", "description": "append"})),
+        Turn::tool(
+            "Bash",
+            json!({"command": "echo more >> made.txt", "description": "append"}),
+        ),
         Turn::text("Session two done."),
     ];
     let model = MockModel::start(vec![
@@ -171,11 +182,18 @@ fn two_sessions_and_an_external_edit_are_recorded_and_blamed() {
 
     let run1 = env.claude(&claude, &model, "session one: build the feature");
     // Between the sessions, a human edits a file.
-    fs::write(env.repo.join("base.txt"), "one\nTWO by hand\nthree\nextra\n").expect("external edit");
+    fs::write(
+        env.repo.join("base.txt"),
+        "one\nTWO by hand\nthree\nextra\n",
+    )
+    .expect("external edit");
     let run2 = env.claude(&claude, &model, "session two: polish");
 
     // What the agent did is on disk.
-    assert_eq!(fs::read_to_string(env.repo.join("notes/plan.txt")).expect("plan"), "alpha\ngamma\n");
+    assert_eq!(
+        fs::read_to_string(env.repo.join("notes/plan.txt")).expect("plan"),
+        "alpha\ngamma\n"
+    );
     assert!(!env.repo.join("src/lib.txt").exists());
 
     let log = env.rein_json(&["log", "--json"]);
@@ -190,10 +208,17 @@ fn two_sessions_and_an_external_edit_are_recorded_and_blamed() {
     let turns1 = s1["turns"].as_array().expect("turns");
     let turn1 = turns1
         .iter()
-        .find(|t| t["prompt"].as_str().is_some_and(|p| p.contains("session one")))
+        .find(|t| {
+            t["prompt"]
+                .as_str()
+                .is_some_and(|p| p.contains("session one"))
+        })
         .unwrap_or_else(|| panic!("no turn with the prompt: {s1:#}"));
     let steps1 = turn1["steps"].as_array().expect("steps");
-    let tools1: Vec<&str> = steps1.iter().map(|s| s["tool"].as_str().unwrap_or("")).collect();
+    let tools1: Vec<&str> = steps1
+        .iter()
+        .map(|s| s["tool"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(tools1, ["Write", "Edit", "Bash", "Bash"], "{s1:#}");
     assert!(steps1.iter().all(|s| s["outcome"] == "ok"), "{s1:#}");
     assert_eq!(files(&steps1[0]), pairs(&[("notes/plan.txt", "added")]));
@@ -201,7 +226,11 @@ fn two_sessions_and_an_external_edit_are_recorded_and_blamed() {
     // Shell side effects, nested directories included; the ignored directory is left out.
     assert_eq!(
         files(&steps1[2]),
-        pairs(&[("base.txt", "modified"), ("deep/er/n.txt", "added"), ("made.txt", "added")])
+        pairs(&[
+            ("base.txt", "modified"),
+            ("deep/er/n.txt", "added"),
+            ("made.txt", "added")
+        ])
     );
     assert_eq!(files(&steps1[3]), pairs(&[("src/lib.txt", "deleted")]));
 
@@ -212,7 +241,10 @@ fn two_sessions_and_an_external_edit_are_recorded_and_blamed() {
         .iter()
         .flat_map(|t| t["steps"].as_array().into_iter().flatten())
         .collect();
-    let tools2: Vec<&str> = steps2.iter().map(|s| s["tool"].as_str().unwrap_or("")).collect();
+    let tools2: Vec<&str> = steps2
+        .iter()
+        .map(|s| s["tool"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(tools2, ["Read", "Edit", "Bash"], "{s2:#}");
     // The external edit is nobody's step: it is recorded as external, not given to a step.
     assert_eq!(files(steps2[0]), pairs(&[]));
@@ -229,7 +261,10 @@ fn two_sessions_and_an_external_edit_are_recorded_and_blamed() {
     // Blame: baseline, external, and the agent's lines with their step, prompt and session.
     let blame = env.rein_json(&["blame", "--json", "base.txt"]);
     let lines = blame["lines"].as_array().expect("lines");
-    let texts: Vec<&str> = lines.iter().map(|l| l["text"].as_str().unwrap_or("")).collect();
+    let texts: Vec<&str> = lines
+        .iter()
+        .map(|l| l["text"].as_str().unwrap_or(""))
+        .collect();
     assert_eq!(texts, ["one", "TWO by hand", "three!", "extra"]);
     assert_eq!(lines[0]["origin"], "baseline");
     assert_eq!(lines[0]["line"], 1);
@@ -239,7 +274,11 @@ fn two_sessions_and_an_external_edit_are_recorded_and_blamed() {
     assert_eq!(lines[2]["tool"], "Edit");
     assert_eq!(lines[2]["agent"], "claude-code");
     assert_eq!(lines[2]["step"], steps2[1]["step"]);
-    assert!(lines[2]["prompt"].as_str().is_some_and(|p| p.contains("session two")));
+    assert!(
+        lines[2]["prompt"]
+            .as_str()
+            .is_some_and(|p| p.contains("session two"))
+    );
     assert!(lines[2]["time"].is_string());
     assert_eq!(lines[3]["origin"], "agent");
     assert_eq!(lines[3]["session_id"], id1);

@@ -467,12 +467,7 @@ pub fn edit_step(
     let input = edit.input(&file);
     let pre = bench.hook(&bench.pre("Edit", &input, &id));
     bench.write(rel, join_lines(lines).as_bytes());
-    let post = bench.hook(&bench.post(
-        "Edit",
-        &input,
-        edit.response(&file, with_original),
-        &id,
-    ));
+    let post = bench.hook(&bench.post("Edit", &input, edit.response(&file, with_original), &id));
     EditStep {
         pre,
         post,

@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 use crate::error::CommandError;
 use crate::{host, render};
 
-/// Show, for each line of a file as it is now, the agent step that wrote it — with its session,
+/// Show where each line of a file came from.
+///
+/// For each line of the file as it is now: the agent step that wrote it — with its session,
 /// prompt, tool and time — or `external` (changed between steps by someone or something else),
 /// or `baseline` (already there when rein first saw the file).
 ///

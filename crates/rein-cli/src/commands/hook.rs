@@ -100,14 +100,17 @@ fn handle(payload: &[u8]) -> Result<(), (String, String)> {
     let outcome = record::record(&mut store, &host_ctx, event).map_err(|e| err(e.to_string()))?;
     for problem in config_problem.into_iter().chain(outcome.capture_warning) {
         let _ = store.log_hook_failure(claude_code::AGENT, &name, &problem);
-        eprintln!("rein: {problem}");
+        eprintln!("rein: {}", single_line(&problem));
     }
     Ok(())
 }
 
 /// Logs a failure where `rein doctor` finds it and spools the (redacted) payload for recovery.
 fn fail(payload: &[u8], event: &str, message: &str) {
-    eprintln!("rein: {message} (the event was kept; run `rein doctor`)");
+    eprintln!(
+        "rein: {} (the event was kept; run `rein doctor`)",
+        single_line(message)
+    );
     let Ok(home) = host::rein_home() else { return };
     let spool = rein_core::store::Layout::new(&home).spool_dir();
     if !payload.is_empty() && rein_core::store::create_private_dir(&spool).is_ok() {
@@ -124,4 +127,10 @@ fn fail(payload: &[u8], event: &str, message: &str) {
     if let Ok(store) = rein_core::Store::open_with_timeout(&home, Duration::from_millis(500)) {
         let _ = store.log_hook_failure(claude_code::AGENT, event, message);
     }
+}
+
+/// Collapses a message onto one line: the hook prints one line per problem on stderr (TOML and
+/// other errors span several), while `rein doctor` keeps the full text.
+fn single_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
 }

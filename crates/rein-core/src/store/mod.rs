@@ -77,7 +77,21 @@ impl Store {
         conn.busy_timeout(busy)?;
         // WAL lets readers run beside the one writer; NORMAL sync keeps the database consistent
         // across crashes of the process (only an OS crash can lose the newest transactions).
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // On a new database, still in rollback mode, this pragma is a read that upgrades to a
+        // write: SQLite answers SQLITE_BUSY at once, without the busy handler, while another
+        // process holds the write lock (e.g. its own switch to WAL). Retry up to the timeout.
+        let deadline = std::time::Instant::now() + busy;
+        loop {
+            match conn.pragma_update(None, "journal_mode", "WAL") {
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                other => break other?,
+            }
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Store { conn, layout };
