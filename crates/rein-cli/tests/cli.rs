@@ -114,11 +114,7 @@ fn help() {
           show    Show one step: its prompt, full tool input, outcome and the unified diff of the files it
                   changed.
           diff    Show the unified diff of a step, a prompt or a whole session.
-          blame   Show, for each line of a file as it is now, the agent step that wrote it — with its
-                  session,
-                  prompt, tool and time — or `external` (changed between steps by someone or something
-                  else),
-                  or `baseline` (already there when rein first saw the file).
+          blame   Show where each line of a file came from.
           doctor  Check that rein's hooks are installed, valid and actually firing, and that the store is
                   healthy. Every problem comes with the command that fixes it
           audit   Verify or export the audit log: an append-only, hash-chained record of every event
@@ -554,6 +550,43 @@ fn scripted_session_show_step() {
         @@ -0,0 +1 @@
         +pub fn deep() {}
     "#);
+    insta::assert_snapshot!(env.snap(&["show", "2", "--json"]), @r#"
+        exit: 0
+        --- stdout
+        {
+          "schema": 1,
+          "step": 2,
+          "tool_use_id": "toolu_write_2",
+          "tool": "Write",
+          "agent_id": null,
+          "input": {
+            "file_path": "[TMP]/repo/src/parser/api.rs",
+            "content": "pub fn parse(s: &str) -> usize {\n    s.len()\n}\n"
+          },
+          "outcome": "ok",
+          "error": null,
+          "response": {
+            "stdout": "",
+            "stderr": "",
+            "interrupted": false
+          },
+          "duration_ms": 3,
+          "time": "[TIME]",
+          "capture": "ok",
+          "session_ref": "s1",
+          "session_id": "sess-0001-aaaa",
+          "agent": "claude-code",
+          "prompt_ref": "p1",
+          "prompt": "Add a parser module",
+          "files": [
+            {
+              "path": "src/parser/api.rs",
+              "change": "added"
+            }
+          ],
+          "diff": "diff --git a/src/parser/api.rs b/src/parser/api.rs\nnew file mode 100644\n--- /dev/null\n+++ b/src/parser/api.rs\n@@ -0,0 +1,3 @@\n+pub fn parse(s: &str) -> usize {\n+    s.len()\n+}\n"
+        }
+    "#);
     let show = env.json(&["show", "2", "--json"]);
     assert_eq!(show["schema"], 1);
     assert_eq!(show["step"], 2);
@@ -655,6 +688,25 @@ fn scripted_session_diff() {
          // parser
          // human note
     ");
+}
+
+/// Known bug, not fixed here: a prompt's or session's diff goes from each file's content before
+/// the first step that touched it to its content after the last one, so an external edit made
+/// between two of those steps shows up as the agent's (`rein diff --help` says external edits
+/// are left out). In the scripted session, the human's `// human note` lands in `rein diff p1`.
+#[test]
+#[ignore = "bug: rein diff p1/s1 includes external edits made between the agent's steps"]
+fn bug_diff_of_a_prompt_includes_external_edits_between_its_steps() {
+    let env = scripted_session();
+    for target in ["p1", "s1"] {
+        let (stdout, _, code) = env.rein(&["diff", target]);
+        assert_eq!(code, 0);
+        assert!(stdout.contains("+// parser"), "{stdout}");
+        assert!(
+            !stdout.contains("+// human note"),
+            "rein diff {target} shows the human's edit as the agent's:\n{stdout}"
+        );
+    }
 }
 
 #[test]
@@ -1050,6 +1102,33 @@ fn change_between_steps_is_external_and_not_attributed_to_the_next_step() {
         .map(|l| l["origin"].as_str().expect("origin"))
         .collect();
     assert_eq!(origins, ["baseline", "baseline", "baseline", "external"]);
+}
+
+#[test]
+fn same_size_edit_right_after_a_step_is_noticed() {
+    // The edit lands within milliseconds of the step's walk, with the same size: only the
+    // content tells it apart (the stat cache must treat such fresh entries as racy).
+    let env = installed();
+    env.hook_ok(&env.session_start(SESSION));
+    env.bash_step(SESSION, "toolu_a", "echo aaaa > same.txt", || {
+        env.write("same.txt", "aaaa\n")
+    });
+    env.write("same.txt", "bbbb\n");
+    env.bash_step(SESSION, "toolu_b", "touch other.txt", || {
+        env.write("other.txt", "\n")
+    });
+    let log = log_json(&env);
+    assert_eq!(
+        files_of(&step_by_tool_use_id(&log, "toolu_b")),
+        [("other.txt".to_owned(), "added".to_owned())]
+    );
+    assert_eq!(
+        log["sessions"][0]["external"][0]["path"], "same.txt",
+        "{log:#}"
+    );
+    let blame = env.json(&["blame", "same.txt", "--json"]);
+    assert_eq!(blame["lines"][0]["origin"], "external");
+    assert_eq!(blame["lines"][0]["text"], "bbbb");
 }
 
 // ---------------------------------------------------------------------------------------------
