@@ -298,6 +298,17 @@ impl Bench {
     }
 }
 
+/// `REIN_BENCH_KEEP=1` keeps the repository, store and config directories for inspection.
+impl Drop for Bench {
+    fn drop(&mut self) {
+        if std::env::var("REIN_BENCH_KEEP").is_ok_and(|v| !v.is_empty() && v != "0") {
+            for dir in std::mem::take(&mut self._dirs) {
+                println!("   kept {}", dir.keep().display());
+            }
+        }
+    }
+}
+
 /// Sum of the sizes of the regular files under `path`.
 pub fn du(path: &Path) -> u64 {
     let Ok(md) = std::fs::symlink_metadata(path) else {
