@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TestEnv, filter_volatile};
+use common::{TestEnv, all_steps, filter_volatile};
 use serde_json::{Value, json};
 
 const SESSION: &str = "sess-0001-aaaa";
@@ -35,17 +35,6 @@ fn installed() -> TestEnv {
 /// `rein log --json` of every session.
 fn log_json(env: &TestEnv) -> Value {
     env.json(&["log", "--all", "--json"])
-}
-
-/// All steps of all sessions, flattened, from `rein log --all --json`.
-fn all_steps(log: &Value) -> Vec<Value> {
-    let mut steps = Vec::new();
-    for s in log["sessions"].as_array().expect("sessions") {
-        for t in s["turns"].as_array().expect("turns") {
-            steps.extend(t["steps"].as_array().expect("steps").iter().cloned());
-        }
-    }
-    steps
 }
 
 fn files_of(step: &Value) -> Vec<(String, String)> {
@@ -633,15 +622,23 @@ fn scripted_session_diff() {
         diff --git a/src/lib.rs b/src/lib.rs
         --- a/src/lib.rs
         +++ b/src/lib.rs
-        @@ -1,3 +1,7 @@
+        @@ -1,3 +1,4 @@
+         pub fn a() {}
+         pub fn b() {}
+         pub fn c() {}
+        +// parser
+        diff --git a/src/lib.rs b/src/lib.rs
+        --- a/src/lib.rs
+        +++ b/src/lib.rs
+        @@ -1,5 +1,7 @@
          pub fn a() {}
         -pub fn b() {}
         +pub fn b() -> u32 {
         +    2
         +}
          pub fn c() {}
-        +// parser
-        +// human note
+         // parser
+         // human note
         diff --git a/src/parser/api.rs b/src/parser/api.rs
         new file mode 100644
         --- /dev/null
@@ -667,7 +664,8 @@ fn scripted_session_diff() {
         exit: 0
         --- stdout
         docs/old.md | +0 -1
-        src/lib.rs | +5 -1
+        src/lib.rs | +1 -0
+        src/lib.rs | +3 -1
         src/parser/api.rs | +3 -0
         src/parser/mod.rs | +1 -0
         src/parser/nested/deep.rs | +1 -0
@@ -690,13 +688,11 @@ fn scripted_session_diff() {
     ");
 }
 
-/// Known bug, not fixed here: a prompt's or session's diff goes from each file's content before
-/// the first step that touched it to its content after the last one, so an external edit made
-/// between two of those steps shows up as the agent's (`rein diff --help` says external edits
-/// are left out). In the scripted session, the human's `// human note` lands in `rein diff p1`.
+/// A prompt's or session's diff folded each file from before the first step that touched it to
+/// after the last one, so an external edit made between two of those steps showed up as the
+/// agent's (`rein diff --help` says external edits are left out).
 #[test]
-#[ignore = "bug: rein diff p1/s1 includes external edits made between the agent's steps"]
-fn bug_diff_of_a_prompt_includes_external_edits_between_its_steps() {
+fn regression_diff_of_a_prompt_included_external_edits_between_its_steps() {
     let env = scripted_session();
     for target in ["p1", "s1"] {
         let (stdout, _, code) = env.rein(&["diff", target]);
@@ -799,7 +795,7 @@ fn scripted_session_doctor_and_audit() {
         exit: 0
         --- stdout
         [ok  ] hooks: installed in [TMP]/repo/.claude/settings.local.json (11 events) → [REIN] hook claude-code
-        [ok  ] store: [TMP]/rein-home/rein.db (schema 1)
+        [ok  ] store: [TMP]/rein-home/rein.db (schema 2)
         [ok  ] audit: chain intact (10 records)
         [ok  ] events: hooks are firing: last event received [TIME]
 
@@ -1153,7 +1149,7 @@ fn malformed_payload_exits_0_with_one_stderr_line_and_doctor_reports_it() {
         exit: 0
         --- stdout
         [ok  ] hooks: installed in [TMP]/repo/.claude/settings.local.json (11 events) → [REIN] hook claude-code
-        [ok  ] store: [TMP]/rein-home/rein.db (schema 1)
+        [ok  ] store: [TMP]/rein-home/rein.db (schema 2)
         [ok  ] audit: chain intact (1 records)
         [warn] events: no event received here yet
                fix: start a Claude Code session in this repository; if `rein doctor` still shows no event, run `claude --debug` and look for hook errors
@@ -1273,4 +1269,32 @@ fn secret_in_a_bash_command_is_not_stored_in_clear() {
         assert_eq!(code, 0);
         assert!(!stdout.contains(&secret), "rein {args:?} prints the secret");
     }
+}
+
+/// Claude Code repeats file contents in payloads (Write's `content`); stored inline they
+/// multiplied the store's size. Long payload strings are now blobs referenced by hash, and the
+/// reference to a written file's content is the very blob of its recorded version.
+#[test]
+fn regression_long_payload_strings_were_stored_inline_in_every_copy() {
+    let env = TestEnv::new();
+    env.hook_ok(&env.session_start("s"));
+    let content: String = (0..400)
+        .map(|i| format!("line {i} of a long file\n"))
+        .collect();
+    env.write_step("s", "toolu_big", "big.txt", &content);
+    let blob = rein_core::blob::BlobId::of(content.as_bytes()).to_hex();
+    let reference = format!("[rein:blob {blob} {} bytes]", content.len());
+    let post = env
+        .audit_records()
+        .into_iter()
+        .find(|r| r["kind"] == "claude-code.PostToolUse")
+        .expect("the PostToolUse record");
+    assert_eq!(
+        post["data"]["payload"]["tool_input"]["content"],
+        reference.as_str()
+    );
+    assert_eq!(post["data"]["changes"][0]["after"], blob.as_str());
+    // The step's own input keeps the full text for `rein show`.
+    let shown = env.json(&["show", "1", "--json"]);
+    assert_eq!(shown["input"]["content"], content.as_str());
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use common::{TestEnv, event_in};
+use common::{TestEnv, all_steps, event_in};
 use serde_json::{Value, json};
 
 /// A small deterministic PRNG (xorshift64*), so that every run draws the same "random" numbers.
@@ -23,16 +23,6 @@ impl Rng {
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
-}
-
-fn all_steps(log: &Value) -> Vec<Value> {
-    let mut steps = Vec::new();
-    for s in log["sessions"].as_array().expect("sessions") {
-        for t in s["turns"].as_array().expect("turns") {
-            steps.extend(t["steps"].as_array().expect("steps").iter().cloned());
-        }
-    }
-    steps
 }
 
 // ---------------------------------------------------------------------------------------------

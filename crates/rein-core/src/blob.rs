@@ -77,7 +77,11 @@ impl PreparedBlob {
     /// Hashes and compresses `data`. Large blobs are written to their file right away (that is
     /// safe outside the transaction: the file name is the content's hash).
     pub fn prepare(layout: &Layout, data: &[u8]) -> Result<PreparedBlob> {
-        let id = BlobId::of(data);
+        Self::prepare_hashed(layout, BlobId::of(data), data)
+    }
+
+    /// Like [`PreparedBlob::prepare`] for content already hashed (`id` must be its hash).
+    pub fn prepare_hashed(layout: &Layout, id: BlobId, data: &[u8]) -> Result<PreparedBlob> {
         let size = data.len() as u64;
         let compressed = zstd::bulk::compress(data, ZSTD_LEVEL)
             .map_err(|e| Error::io(format!("compressing blob {}", id.short()), e))?;
@@ -148,11 +152,8 @@ pub fn has_content(conn: &Connection, id: &BlobId) -> Result<bool> {
 /// Reads a blob's content, verifying its hash. `Ok(None)` when only the hash was kept.
 pub fn read(conn: &Connection, layout: &Layout, id: &BlobId) -> Result<Option<Vec<u8>>> {
     let row: Option<(String, Option<Vec<u8>>, i64)> = conn
-        .query_row(
-            "SELECT stored, data, size FROM blobs WHERE id = ?1",
-            [&id.0[..]],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
+        .prepare_cached("SELECT stored, data, size FROM blobs WHERE id = ?1")?
+        .query_row([&id.0[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
     let Some((stored, data, size)) = row else {
         return Err(Error::BlobMissing(id.to_hex()));
@@ -167,12 +168,31 @@ pub fn read(conn: &Connection, layout: &Layout, id: &BlobId) -> Result<Option<Ve
         other => return Err(corrupt(id, &format!("unknown storage kind {other:?}"))),
     };
     let capacity = usize::try_from(size).map_err(|_| corrupt(id, "negative size"))?;
-    let content = zstd::bulk::decompress(&compressed, capacity)
+    let content = decompress(&compressed, capacity)
         .map_err(|e| corrupt(id, &format!("cannot decompress: {e}")))?;
     if BlobId::of(&content) != *id {
         return Err(corrupt(id, "content does not match its hash"));
     }
     Ok(Some(content))
+}
+
+/// Decompresses with one context per thread: creating a zstd context per blob dominated reads of
+/// long histories (blame).
+fn decompress(data: &[u8], capacity: usize) -> std::io::Result<Vec<u8>> {
+    thread_local! {
+        static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    DECOMPRESSOR.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Decompressor::new()?);
+        }
+        match slot.as_mut() {
+            Some(d) => d.decompress(data, capacity),
+            None => zstd::bulk::decompress(data, capacity),
+        }
+    })
 }
 
 fn corrupt(id: &BlobId, reason: &str) -> Error {

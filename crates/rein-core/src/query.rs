@@ -358,40 +358,78 @@ pub fn versions_of_target(conn: &Connection, target: Target) -> Result<Vec<Versi
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Folds successive versions into one net change per file, following renames.
-pub fn net_changes(versions: &[Version]) -> Vec<NetChange> {
-    let mut by_path: BTreeMap<String, NetChange> = BTreeMap::new();
-    for v in versions {
-        let prior = v
+impl NetChange {
+    fn of(v: &Version) -> NetChange {
+        NetChange {
+            path: v.path.clone(),
+            old_path: v.old_path.clone(),
+            before: v.before,
+            after: v.after,
+            before_mode: v.before_mode,
+            after_mode: v.after_mode,
+        }
+    }
+}
+
+/// What the agent changed over a step, prompt or session: one net change per file, following
+/// renames. Where someone else changed a file between two of the agent's steps, folding would
+/// pass their edit off as the agent's, so that file's steps are listed one by one instead.
+pub fn agent_changes(conn: &Connection, target: Target) -> Result<Vec<NetChange>> {
+    let versions = versions_of_target(conn, target)?;
+    if let Target::Step(_) = target {
+        return Ok(versions.iter().map(NetChange::of).collect());
+    }
+    // Group each file's versions (a rename continues the group under the new path).
+    let mut groups: BTreeMap<String, Vec<&Version>> = BTreeMap::new();
+    for v in &versions {
+        let mut group = v
             .old_path
             .as_ref()
-            .and_then(|old| by_path.remove(old))
-            .or_else(|| by_path.remove(&v.path));
-        let entry = match prior {
-            Some(mut p) => {
-                p.path = v.path.clone();
-                if v.old_path.is_some() && p.old_path.is_none() && p.before.is_some() {
-                    p.old_path = v.old_path.clone();
-                }
-                p.after = v.after;
-                p.after_mode = v.after_mode;
-                p
-            }
-            None => NetChange {
-                path: v.path.clone(),
-                old_path: v.old_path.clone(),
-                before: v.before,
-                after: v.after,
-                before_mode: v.before_mode,
-                after_mode: v.after_mode,
-            },
-        };
-        by_path.insert(v.path.clone(), entry);
+            .and_then(|old| groups.remove(old))
+            .or_else(|| groups.remove(&v.path))
+            .unwrap_or_default();
+        group.push(v);
+        groups.insert(v.path.clone(), group);
     }
-    by_path
-        .into_values()
-        .filter(|c| c.before != c.after || c.before_mode != c.after_mode || c.old_path.is_some())
-        .collect()
+    let mut out = Vec::new();
+    for group in groups.into_values() {
+        let (Some(first), Some(last)) = (group.first(), group.last()) else {
+            continue;
+        };
+        if external_between(conn, &group, first.id, last.id)? {
+            out.extend(group.iter().map(|v| NetChange::of(v)));
+            continue;
+        }
+        let origin_path = first.old_path.clone().unwrap_or_else(|| first.path.clone());
+        let net = NetChange {
+            path: last.path.clone(),
+            old_path: (first.before.is_some() && origin_path != last.path).then_some(origin_path),
+            before: first.before,
+            after: last.after,
+            before_mode: first.before_mode,
+            after_mode: last.after_mode,
+        };
+        if net.before != net.after || net.before_mode != net.after_mode || net.old_path.is_some() {
+            out.push(net);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a version not made by the agent touched any path of `group` between two ids.
+fn external_between(conn: &Connection, group: &[&Version], from: i64, to: i64) -> Result<bool> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT 1 FROM file_versions WHERE worktree_id = ?1 AND origin != 'step'
+           AND id > ?2 AND id < ?3 AND (path = ?4 OR old_path = ?4) LIMIT 1",
+    )?;
+    for v in group {
+        for path in std::iter::once(&v.path).chain(v.old_path.as_ref()) {
+            if stmt.exists(params![v.worktree_id, from, to, path])? {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// Reads a blob's content; `None` for an absent side or a blob kept by hash only.

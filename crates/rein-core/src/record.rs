@@ -16,8 +16,13 @@ use crate::event::{CaptureMode, Event, EventKind, ToolCall};
 use crate::store::Store;
 use crate::time::{Micros, now_micros};
 
-/// Longest string kept in the audit copy of a payload; longer ones are cut with a marker.
+/// Longest error or denial reason kept; longer ones are cut with a marker.
 const MAX_AUDIT_STRING: usize = 64 << 10;
+/// Payload strings longer than this are stored once as blobs and referenced by hash. Claude Code
+/// repeats file contents in payloads (Write's `content`, Edit's `originalFile`), usually
+/// byte-identical to a recorded version, so they cost nothing more; the chain still commits to
+/// them through the hash.
+const INLINE_PAYLOAD_STRING: usize = 4 << 10;
 /// Longest string kept in a step's input or response.
 const MAX_STEP_STRING: usize = 1 << 20;
 /// How long a hook waits for another hook's capture of the same work tree.
@@ -66,6 +71,11 @@ struct Captured {
 /// Records one event.
 pub fn record(store: &mut Store, host: &Host<'_>, mut event: Event) -> Result<Outcome> {
     redact_event(&mut event);
+    let mut payload_blobs = Vec::new();
+    externalize_strings(&mut event.raw, store.layout(), &mut payload_blobs)?;
+    if let EventKind::ToolPost { response, .. } = &mut event.kind {
+        externalize_strings(response, store.layout(), &mut payload_blobs)?;
+    }
     let now = now_micros();
     let cwd = PathBuf::from(&event.cwd);
     let root = if cwd.is_absolute() {
@@ -103,6 +113,9 @@ pub fn record(store: &mut Store, host: &Host<'_>, mut event: Event) -> Result<Ou
         .flatten();
 
     let tx = store.write_tx()?;
+    for b in &payload_blobs {
+        b.insert(&tx)?;
+    }
     let session = upsert_session(
         &tx,
         &event,
@@ -186,7 +199,7 @@ pub fn record(store: &mut Store, host: &Host<'_>, mut event: Event) -> Result<Ou
         "agent": event.agent,
         "event": event.name,
         "session": session,
-        "payload": truncate_strings(event.raw.clone(), MAX_AUDIT_STRING),
+        "payload": event.raw,
     });
     if let Some(step) = step {
         data["step"] = json!(step);
@@ -536,7 +549,6 @@ fn apply_kind(tx: &Connection, session: i64, event: &Event, now: Micros) -> Resu
             duration_ms,
         } => {
             let step = ensure_step(tx, session, call, now)?;
-            let response = truncate_strings(response.clone(), MAX_AUDIT_STRING);
             tx.execute(
                 "UPDATE steps SET status = 'ok', response = ?1, ended_at = ?2,
                      duration_ms = COALESCE(?3, duration_ms) WHERE id = ?4",
@@ -729,6 +741,35 @@ fn redact_event(event: &mut Event) {
         }
         _ => {}
     }
+}
+
+/// Replaces every string longer than [`INLINE_PAYLOAD_STRING`] with a reference to a blob
+/// holding it: `[rein:blob <blake3> <n> bytes]`.
+fn externalize_strings(
+    value: &mut Value,
+    layout: &crate::store::Layout,
+    blobs: &mut Vec<PreparedBlob>,
+) -> Result<()> {
+    // serde_json's parser bounds nesting (128 levels), so recursion here is bounded too.
+    match value {
+        Value::String(s) if s.len() > INLINE_PAYLOAD_STRING => {
+            let blob = PreparedBlob::prepare(layout, s.as_bytes())?;
+            *s = format!("[rein:blob {} {} bytes]", blob.id, s.len());
+            blobs.push(blob);
+        }
+        Value::Array(a) => {
+            for v in a {
+                externalize_strings(v, layout, blobs)?;
+            }
+        }
+        Value::Object(o) => {
+            for v in o.values_mut() {
+                externalize_strings(v, layout, blobs)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Cuts every string longer than `max` bytes, keeping its length and hash so it stays evidence.

@@ -29,6 +29,9 @@ pub struct Args {
     json: bool,
 }
 
+/// Largest file blamed: rein keeps larger files by hash only, so there is nothing to compare.
+const MAX_BLAME_BYTES: u64 = 64 << 20;
+
 struct StepInfo {
     session_id: String,
     agent: String,
@@ -49,6 +52,12 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
         ))
     })?;
     let current = match std::fs::symlink_metadata(&abs) {
+        Ok(md) if md.is_file() && md.len() > MAX_BLAME_BYTES => {
+            return Err(CommandError::user(format!(
+                "{rel} is {} bytes, over the {MAX_BLAME_BYTES}-byte limit for blame",
+                md.len()
+            )));
+        }
         Ok(md) if md.is_file() => Some(std::fs::read(&abs)?),
         Ok(_) => return Err(CommandError::user(format!("{rel} is not a regular file"))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

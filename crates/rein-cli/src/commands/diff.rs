@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use rein_core::blob::BlobId;
-use rein_core::query::{self, Target};
+use rein_core::query;
 
 use crate::render;
 
@@ -12,7 +12,8 @@ use crate::render;
 /// TARGET is a step (`12`), a prompt (`p3`) or a session (`s2`, or a prefix of the agent's
 /// session id). For a prompt or session, each file's diff goes from its content before the first
 /// step that touched it to its content after the last one. External edits are not the agent's
-/// and are left out (see `rein log`).
+/// and are left out (see `rein log`): where someone else changed a file between two of the
+/// agent's steps, that file's diffs are shown step by step instead.
 ///
 /// Secrets are redacted in the printed diff.
 #[derive(Debug, clap::Args)]
@@ -31,21 +32,7 @@ pub struct Args {
 pub fn run(args: Args) -> crate::Result<ExitCode> {
     let store = super::open_store()?;
     let target = query::resolve(store.conn(), &args.target)?;
-    let versions = query::versions_of_target(store.conn(), target)?;
-    let changes = match target {
-        Target::Step(_) => versions
-            .iter()
-            .map(|v| query::NetChange {
-                path: v.path.clone(),
-                old_path: v.old_path.clone(),
-                before: v.before,
-                after: v.after,
-                before_mode: v.before_mode,
-                after_mode: v.after_mode,
-            })
-            .collect(),
-        _ => query::net_changes(&versions),
-    };
+    let changes = query::agent_changes(store.conn(), target)?;
     let mut out = String::new();
     for c in &changes {
         let old = c.old_path.as_deref().unwrap_or(&c.path);

@@ -494,3 +494,14 @@ fn match_duration(b: &[u8]) -> Option<usize> {
             .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
     (frac > 0 && unit_ok).then_some(end + 1)
 }
+
+/// All steps of all sessions, flattened, from `rein log --all --json`.
+pub fn all_steps(log: &Value) -> Vec<Value> {
+    let mut steps = Vec::new();
+    for s in log["sessions"].as_array().expect("sessions") {
+        for t in s["turns"].as_array().expect("turns") {
+            steps.extend(t["steps"].as_array().expect("steps").iter().cloned());
+        }
+    }
+    steps
+}

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::Stat;
 use crate::error::Result;
-use crate::store::write_atomic;
+use crate::store::replace_file;
 
 const MAGIC: &[u8; 8] = b"REINSTAT";
 const VERSION: u32 = 1;
@@ -63,9 +63,10 @@ impl StatCache {
         decode(&data)
     }
 
-    /// Saves the cache atomically.
+    /// Saves the cache atomically. No fsync: a cache lost in a crash is caught by its checksum
+    /// and only costs a slower walk.
     pub fn save(&self, path: &Path) -> Result<()> {
-        write_atomic(path, &self.encode(), 0o600)
+        replace_file(path, &self.encode(), 0o600, false)
     }
 
     fn encode(&self) -> Vec<u8> {

@@ -146,16 +146,30 @@ pub fn last_known(conn: &Connection, worktree_id: i64, path: &str) -> Result<Opt
     }))
 }
 
-/// What a file holds right now.
+/// What a file holds right now: hashed, not yet compressed (most files a hook looks at turn out
+/// unchanged, and compressing them would be wasted on the hot path).
 #[derive(Debug)]
 pub struct Observed {
-    pub blob: PreparedBlob,
+    pub id: BlobId,
+    pub size: u64,
+    /// `None` when the file is over the size limit and only its hash is kept.
+    pub data: Option<Vec<u8>>,
     pub mode: u32,
 }
 
-/// Reads a file (or symlink target) without following links, as a blob ready to store.
+impl Observed {
+    /// Compresses the content for storing.
+    pub fn into_blob(self, layout: &Layout) -> Result<PreparedBlob> {
+        match self.data {
+            Some(data) => PreparedBlob::prepare_hashed(layout, self.id, &data),
+            None => Ok(PreparedBlob::absent(self.id, self.size)),
+        }
+    }
+}
+
+/// Reads a file (or symlink target) without following links, and hashes it.
 /// `Ok(None)` when the path does not exist or is not a regular file or symlink.
-pub fn observe(layout: &Layout, abs: &Path, max_bytes: u64) -> Result<Option<Observed>> {
+pub fn observe(abs: &Path, max_bytes: u64) -> Result<Option<Observed>> {
     let md = match std::fs::symlink_metadata(abs) {
         Ok(md) => md,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -164,17 +178,22 @@ pub fn observe(layout: &Layout, abs: &Path, max_bytes: u64) -> Result<Option<Obs
     };
     let mode = significant_mode(md.mode());
     let ft = md.file_type();
-    let blob = if ft.is_symlink() {
+    let data = if ft.is_symlink() {
         let target =
             std::fs::read_link(abs).context(|| format!("reading link {}", abs.display()))?;
-        PreparedBlob::prepare(layout, target.as_os_str().as_encoded_bytes())?
+        target.into_os_string().into_encoded_bytes()
     } else if ft.is_file() {
         match blob::read_bounded(abs, max_bytes) {
-            Ok(Ok(data)) => PreparedBlob::prepare(layout, &data)?,
+            Ok(Ok(data)) => data,
             Ok(Err(_too_large)) => {
                 let (id, size) =
                     blob::hash_file(abs).context(|| format!("hashing {}", abs.display()))?;
-                PreparedBlob::absent(id, size)
+                return Ok(Some(Observed {
+                    id,
+                    size,
+                    data: None,
+                    mode,
+                }));
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(crate::Error::io(format!("reading {}", abs.display()), e)),
@@ -182,7 +201,12 @@ pub fn observe(layout: &Layout, abs: &Path, max_bytes: u64) -> Result<Option<Obs
     } else {
         return Ok(None);
     };
-    Ok(Some(Observed { blob, mode }))
+    Ok(Some(Observed {
+        id: BlobId::of(&data),
+        size: data.len() as u64,
+        data: Some(data),
+        mode,
+    }))
 }
 
 /// Compares what is on disk for `path` with what was last recorded.
@@ -197,8 +221,14 @@ pub fn compare_path(
     max_bytes: u64,
 ) -> Result<Option<(FileChange, Option<PreparedBlob>)>> {
     let known = last_known(conn, worktree_id, path)?;
-    let now = observe(layout, &root.join(path), max_bytes)?;
-    Ok(diff_known(path, known, now, baselined))
+    let now = observe(&root.join(path), max_bytes)?;
+    match diff_known(path, known, now, baselined) {
+        Some((change, obs)) => Ok(Some((
+            change,
+            obs.map(|o| o.into_blob(layout)).transpose()?,
+        ))),
+        None => Ok(None),
+    }
 }
 
 fn diff_known(
@@ -206,7 +236,7 @@ fn diff_known(
     known: Option<Known>,
     now: Option<Observed>,
     baselined: bool,
-) -> Option<(FileChange, Option<PreparedBlob>)> {
+) -> Option<(FileChange, Option<Observed>)> {
     let (before, before_mode) = match known {
         Some(k) => (k.blob, k.mode),
         None => (None, None),
@@ -226,7 +256,7 @@ fn diff_known(
             before.map(|_| (change(ChangeKind::Deleted, None, None), None))
         }
         Some(obs) => {
-            let id = obs.blob.id;
+            let id = obs.id;
             let kind = match (known, before) {
                 (None, _) if !baselined => ChangeKind::Baseline,
                 (None, _) | (Some(_), None) => ChangeKind::Added,
@@ -237,7 +267,8 @@ fn diff_known(
                     ChangeKind::Modified
                 }
             };
-            Some((change(kind, Some(id), Some(obs.mode)), Some(obs.blob)))
+            let mode = obs.mode;
+            Some((change(kind, Some(id), Some(mode)), Some(obs)))
         }
     }
 }
@@ -331,16 +362,20 @@ pub fn scan(
         } else {
             last_known(conn, worktree_id, path)?
         };
-        let now = observe(layout, &root.join(path), config.max_file_bytes)?;
+        let now = observe(&root.join(path), config.max_file_bytes)?;
         out.files_read += usize::from(now.is_some());
-        if let Some((change, blob)) = diff_known(path, known, now, baselined) {
+        if let Some((change, obs)) = diff_known(path, known, now, baselined) {
             out.changes.push(change);
-            out.blobs.extend(blob);
+            if let Some(obs) = obs {
+                out.blobs.push(obs.into_blob(layout)?);
+            }
         }
     }
     pair_renames(&mut out.changes);
     out.changes.sort_by(|a, b| a.path.cmp(&b.path));
-    if walked.complete {
+    // An unchanged tree keeps its cache as it is: rewriting it is the costliest part of a walk.
+    let unchanged = cached.is_some() && candidates.is_empty() && extra.is_empty();
+    if walked.complete && !unchanged {
         out.cache = Some(StatCache::from_walk(&walked.entries, walk_started_ns, 0));
     }
     Ok(out)

@@ -126,6 +126,10 @@ CREATE TABLE hook_failures (
     message TEXT NOT NULL
 );
 "#,
+    // 2: walks look up the versions recorded since their cache by id.
+    r#"
+CREATE INDEX file_versions_worktree_id ON file_versions (worktree_id, id);
+"#,
 ];
 
 /// The schema version this build writes.
