@@ -93,12 +93,6 @@ impl Store {
             }
         }
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        // Each hook is usually the store's last connection: checkpointing and deleting the WAL on
-        // every close cost ~2.5 ms of fsync per hook. SQLite's auto-checkpoint keeps it bounded.
-        conn.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-            true,
-        )?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut store = Store { conn, layout };
         schema::migrate(&mut store.conn, &store.layout.db())?;
