@@ -1201,6 +1201,29 @@ fn regression_invalid_config_printed_a_multiline_toml_error_from_the_hook() {
     );
 }
 
+/// TOML errors quote the offending line; a secret pasted into a broken config reached stderr
+/// and the store's failure log in clear.
+#[test]
+fn regression_config_error_quoted_a_secret_in_clear() {
+    let env = installed();
+    let secret = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB";
+    env.write(
+        ".rein/config.toml",
+        &format!("[identity]\nhuman = {secret}\n"),
+    );
+    let (_, stderr, code) = env.hook(&env.stop(SESSION));
+    assert_eq!(code, 0);
+    assert!(stderr.contains("invalid config"), "{stderr}");
+    assert!(!stderr.contains(secret), "{stderr}");
+    let doctor = env.run(&["doctor"]);
+    assert!(
+        doctor.stdout.contains("invalid config"),
+        "{}",
+        doctor.stdout
+    );
+    assert!(!doctor.stdout.contains(secret), "{}", doctor.stdout);
+}
+
 #[test]
 fn empty_payload_exits_0_with_one_stderr_line() {
     let env = installed();

@@ -129,8 +129,9 @@ fn fail(payload: &[u8], event: &str, message: &str) {
     }
 }
 
-/// Collapses a message onto one line: the hook prints one line per problem on stderr (TOML and
+/// Collapses a message onto one line, secrets redacted: the hook prints one line per problem on stderr (TOML and
 /// other errors span several), while `rein doctor` keeps the full text.
 fn single_line(message: &str) -> String {
+    let message = rein_core::redact::redact_str(message);
     message.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -148,11 +148,13 @@ impl Store {
         Ok(problems)
     }
 
-    /// Records a hook failure so that `rein doctor` can report it.
+    /// Records a hook failure so that `rein doctor` can report it. The message is redacted: error
+    /// texts can quote the input that caused them (a config line, a payload fragment).
     pub fn log_hook_failure(&self, agent: &str, event: &str, message: &str) -> Result<()> {
+        let message = crate::redact::redact_str(message);
         self.conn.execute(
             "INSERT INTO hook_failures (time, agent, event, message) VALUES (?1, ?2, ?3, ?4)",
-            rusqlite::params![crate::time::now_micros(), agent, event, message],
+            rusqlite::params![crate::time::now_micros(), agent, event, message.as_ref()],
         )?;
         Ok(())
     }
