@@ -5,7 +5,6 @@
 //! Format (little endian): magic, version, last file-version id, walk start (ns), entry count,
 //! entries sorted by path, then a BLAKE3 of everything before it.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use super::Stat;
@@ -32,22 +31,23 @@ pub struct StatCache {
     /// after it (by declared-path steps) are re-checked on the next walk.
     pub last_version_id: i64,
     pub walk_started_ns: i64,
-    pub entries: HashMap<String, CachedStat>,
+    /// Sorted by path bytes, so that a walk compares with it by merging.
+    pub entries: Vec<(String, CachedStat)>,
 }
 
 impl StatCache {
-    /// Builds a cache from a complete walk.
+    /// Builds a cache from a complete walk whose entries are sorted by path bytes.
     pub fn from_walk(
-        entries: &[(String, Stat)],
+        entries: Vec<(String, Stat)>,
         walk_started_ns: i64,
         last_version_id: i64,
     ) -> Self {
         let racy_after = walk_started_ns.saturating_sub(RACY_NS);
         let entries = entries
-            .iter()
+            .into_iter()
             .map(|(p, s)| {
                 let racy = s.mtime_ns >= racy_after || s.ctime_ns >= racy_after;
-                (p.clone(), CachedStat { stat: *s, racy })
+                (p, CachedStat { stat: s, racy })
             })
             .collect();
         StatCache {
@@ -70,16 +70,13 @@ impl StatCache {
     }
 
     fn encode(&self) -> Vec<u8> {
-        let mut paths: Vec<&String> = self.entries.keys().collect();
-        paths.sort_unstable();
-        let mut out = Vec::with_capacity(32 + paths.len() * 80);
+        let mut out = Vec::with_capacity(32 + self.entries.len() * 80);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&VERSION.to_le_bytes());
         out.extend_from_slice(&self.last_version_id.to_le_bytes());
         out.extend_from_slice(&self.walk_started_ns.to_le_bytes());
-        out.extend_from_slice(&(paths.len() as u64).to_le_bytes());
-        for p in paths {
-            let e = &self.entries[p];
+        out.extend_from_slice(&(self.entries.len() as u64).to_le_bytes());
+        for (p, e) in &self.entries {
             out.extend_from_slice(&(p.len() as u32).to_le_bytes());
             out.extend_from_slice(p.as_bytes());
             out.extend_from_slice(&e.stat.size.to_le_bytes());
@@ -132,7 +129,7 @@ fn decode(data: &[u8]) -> Option<StatCache> {
     let walk_started_ns = r.i64()?;
     let count = usize::try_from(r.u64()?).ok()?;
     // Each entry is at least 41 bytes, which bounds the allocation by the file's size.
-    let mut entries = HashMap::with_capacity(count.min(body.len() / 41));
+    let mut entries: Vec<(String, CachedStat)> = Vec::with_capacity(count.min(body.len() / 41));
     for _ in 0..count {
         let len = r.u32()? as usize;
         let path = std::str::from_utf8(r.take(len)?).ok()?.to_owned();
@@ -144,7 +141,14 @@ fn decode(data: &[u8]) -> Option<StatCache> {
             mode: r.u32()?,
         };
         let racy = r.take(1)?[0] != 0;
-        entries.insert(path, CachedStat { stat, racy });
+        // The merge in `scan` relies on the order; a file out of order is not ours.
+        if entries
+            .last()
+            .is_some_and(|(prev, _)| prev.as_bytes() >= path.as_bytes())
+        {
+            return None;
+        }
+        entries.push((path, CachedStat { stat, racy }));
     }
     Some(StatCache {
         last_version_id,
@@ -167,7 +171,7 @@ mod tests {
             mode: 0o100644,
         };
         let cache = StatCache::from_walk(
-            &[("a/b".into(), stat), ("c".into(), stat)],
+            vec![("a/b".into(), stat), ("c".into(), stat)],
             1_000_000_000,
             42,
         );
@@ -175,7 +179,8 @@ mod tests {
         let back = decode(&bytes).expect("decodes");
         assert_eq!(back.last_version_id, 42);
         assert_eq!(back.entries.len(), 2);
-        assert_eq!(back.entries["a/b"].stat, stat);
+        assert_eq!(back.entries[0].0, "a/b");
+        assert_eq!(back.entries[0].1.stat, stat);
         let mut bad = bytes.clone();
         bad[20] ^= 1;
         assert!(decode(&bad).is_none());

@@ -298,7 +298,7 @@ pub fn scan(
 ) -> Result<ScanOutcome> {
     let started = Instant::now();
     let walk_started_ns = crate::time::now_micros().saturating_mul(1000);
-    let walked = walk::walk(
+    let mut walked = walk::walk(
         root,
         config.include_ignored,
         &WalkLimits {
@@ -306,30 +306,54 @@ pub fn scan(
             deadline: Some(started + config.walk_budget),
         },
     );
+    // Sorted, the walk and the cache (saved sorted) compare by one merge, without hash maps:
+    // on a 100,000-file tree those cost more than the walk's own bookkeeping.
+    walked
+        .entries
+        .sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let on_disk = |p: &str| {
+        walked
+            .entries
+            .binary_search_by(|(q, _)| q.as_bytes().cmp(p.as_bytes()))
+            .is_ok()
+    };
 
     // Candidates: files whose stat differs from the cache (or is racy), files gone since the
     // cache, and files recorded by declared-path steps since the cache was taken.
     let mut candidates: Vec<&str> = Vec::new();
-    let mut on_disk: HashSet<&str> = HashSet::with_capacity(walked.entries.len());
-    for (path, stat) in &walked.entries {
-        on_disk.insert(path.as_str());
-        let unchanged = cached
-            .and_then(|c| c.entries.get(path))
-            .is_some_and(|c| !c.racy && c.stat == *stat);
-        if !unchanged {
-            candidates.push(path);
+    let mut extra: Vec<String> = Vec::new();
+    let cached_entries: &[(String, cache::CachedStat)] = cached.map_or(&[], |c| &c.entries);
+    let (mut i, mut j) = (0, 0);
+    while i < walked.entries.len() || j < cached_entries.len() {
+        let order = match (walked.entries.get(i), cached_entries.get(j)) {
+            (Some((w, _)), Some((c, _))) => w.as_bytes().cmp(c.as_bytes()),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, _) => std::cmp::Ordering::Greater,
+        };
+        match order {
+            std::cmp::Ordering::Less => {
+                candidates.push(&walked.entries[i].0);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                // Gone since the cache; only trusted when the walk saw everything.
+                if walked.complete {
+                    extra.push(cached_entries[j].0.clone());
+                }
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                let (path, stat) = &walked.entries[i];
+                let c = &cached_entries[j].1;
+                if c.racy || c.stat != *stat {
+                    candidates.push(path);
+                }
+                i += 1;
+                j += 1;
+            }
         }
     }
-    let mut extra: Vec<String> = Vec::new();
     if walked.complete {
-        if let Some(c) = cached {
-            extra.extend(
-                c.entries
-                    .keys()
-                    .filter(|p| !on_disk.contains(p.as_str()))
-                    .cloned(),
-            );
-        }
         let since = cached.map_or(0, |c| c.last_version_id);
         let mut stmt = conn.prepare_cached(
             "SELECT DISTINCT path FROM file_versions WHERE worktree_id = ?1 AND id > ?2",
@@ -337,7 +361,7 @@ pub fn scan(
         let recent = stmt.query_map(params![worktree_id, since], |r| r.get::<_, String>(0))?;
         for p in recent {
             let p = p?;
-            if !on_disk.contains(p.as_str()) {
+            if !on_disk(&p) {
                 extra.push(p);
             }
         }
@@ -376,7 +400,7 @@ pub fn scan(
     // An unchanged tree keeps its cache as it is: rewriting it is the costliest part of a walk.
     let unchanged = cached.is_some() && candidates.is_empty() && extra.is_empty();
     if walked.complete && !unchanged {
-        out.cache = Some(StatCache::from_walk(&walked.entries, walk_started_ns, 0));
+        out.cache = Some(StatCache::from_walk(walked.entries, walk_started_ns, 0));
     }
     Ok(out)
 }
@@ -476,6 +500,115 @@ mod tests {
             before_mode: before.map(|_| 0o100644),
             after_mode: after.map(|_| 0o100644),
         }
+    }
+
+    /// Runs a scan and records its changes the way the recorder does, returning them.
+    fn scan_and_record(
+        store: &crate::Store,
+        root: &Path,
+        cache: &mut Option<StatCache>,
+        baselined: bool,
+    ) -> (Vec<(String, ChangeKind)>, bool) {
+        let out = scan(
+            store.conn(),
+            store.layout(),
+            1,
+            root,
+            baselined,
+            cache.as_ref(),
+            &CaptureConfig::default(),
+        )
+        .expect("scan");
+        for b in &out.blobs {
+            b.insert(store.conn()).expect("blob");
+        }
+        for c in &out.changes {
+            store
+                .conn()
+                .execute(
+                    "INSERT INTO file_versions (worktree_id, path, old_path, origin, change,
+                         before_blob, after_blob, before_mode, after_mode, time)
+                     VALUES (1, ?1, ?2, 'external', ?3, ?4, ?5, ?6, ?7, 0)",
+                    params![
+                        c.path,
+                        c.old_path,
+                        c.kind.as_str(),
+                        c.before.map(|b| b.0.to_vec()),
+                        c.after.map(|b| b.0.to_vec()),
+                        c.before_mode,
+                        c.after_mode
+                    ],
+                )
+                .expect("insert");
+        }
+        let rewrote = out.cache.is_some();
+        if let Some(mut c) = out.cache {
+            c.last_version_id = store
+                .conn()
+                .query_row("SELECT COALESCE(MAX(id), 0) FROM file_versions", [], |r| {
+                    r.get(0)
+                })
+                .expect("max");
+            // Age the entries so nothing counts as racy: the test writes faster than a tick.
+            for (_, e) in &mut c.entries {
+                e.racy = false;
+            }
+            *cache = Some(c);
+        }
+        let changes = out
+            .changes
+            .iter()
+            .map(|c| (c.path.clone(), c.kind))
+            .collect();
+        (changes, rewrote)
+    }
+
+    #[test]
+    fn scan_finds_every_kind_of_change_and_keeps_an_unchanged_cache() {
+        let home = tempfile::tempdir().expect("tempdir");
+        let tree = tempfile::tempdir().expect("tempdir");
+        let root = tree.path();
+        let store = crate::Store::open(home.path()).expect("store");
+        store
+            .conn()
+            .execute(
+                "INSERT INTO worktrees (id, root, created_at) VALUES (1, 'x', 0)",
+                [],
+            )
+            .expect("worktree");
+        std::fs::create_dir_all(root.join("a/b")).expect("mkdir");
+        std::fs::write(root.join("a/b/keep.txt"), "keep\n").expect("w");
+        std::fs::write(root.join("edit.txt"), "one\n").expect("w");
+        std::fs::write(root.join("gone.txt"), "bye\n").expect("w");
+        std::fs::write(root.join("move.txt"), "moving\n").expect("w");
+        std::fs::write(root.join(".gitignore"), "ignored/\n").expect("w");
+        let mut cache = None;
+
+        let (first, _) = scan_and_record(&store, root, &mut cache, false);
+        assert_eq!(first.len(), 5, "{first:?}");
+        assert!(first.iter().all(|(_, k)| *k == ChangeKind::Baseline));
+
+        let (none, rewrote) = scan_and_record(&store, root, &mut cache, true);
+        assert_eq!(none, vec![]);
+        assert!(!rewrote, "an unchanged tree must keep its cache");
+
+        std::fs::write(root.join("edit.txt"), "one\ntwo\n").expect("w");
+        std::fs::remove_file(root.join("gone.txt")).expect("rm");
+        std::fs::rename(root.join("move.txt"), root.join("a/moved.txt")).expect("mv");
+        std::fs::create_dir_all(root.join("ignored")).expect("mkdir");
+        std::fs::write(root.join("ignored/x.txt"), "x\n").expect("w");
+        std::fs::write(root.join("a/b/new.txt"), "new\n").expect("w");
+        let (changes, rewrote) = scan_and_record(&store, root, &mut cache, true);
+        assert!(rewrote);
+        assert_eq!(
+            changes,
+            vec![
+                ("a/b/new.txt".to_owned(), ChangeKind::Added),
+                ("a/moved.txt".to_owned(), ChangeKind::Renamed),
+                ("edit.txt".to_owned(), ChangeKind::Modified),
+                ("gone.txt".to_owned(), ChangeKind::Deleted),
+            ]
+        );
     }
 
     #[test]
