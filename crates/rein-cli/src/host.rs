@@ -108,3 +108,20 @@ pub fn current_worktree() -> Result<PathBuf, CommandError> {
             .hint("run `git init` first, or cd into a repository")
     })
 }
+
+/// The machine-wide policy directory: `$REIN_MACHINE_POLICY_DIR`, else `/etc/rein/policy`.
+pub fn machine_policy_dir() -> PathBuf {
+    non_empty("REIN_MACHINE_POLICY_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/etc/rein/policy"))
+}
+
+/// The user's policy directory: `$XDG_CONFIG_HOME/rein/policy` or `~/.config/rein/policy`.
+pub fn user_policy_dir() -> Option<PathBuf> {
+    user_config_file().and_then(|f| f.parent().map(|p| p.join("policy")))
+}
+
+/// Temporary directories besides /tmp and /var/tmp (`$TMPDIR`).
+pub fn tmp_dirs() -> Vec<PathBuf> {
+    non_empty("TMPDIR").map(PathBuf::from).into_iter().collect()
+}

@@ -2,6 +2,7 @@
 
 mod commands;
 mod error;
+mod gate;
 mod host;
 mod render;
 

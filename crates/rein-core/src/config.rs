@@ -17,6 +17,46 @@ struct FileConfig {
     capture: CaptureSection,
     #[serde(default)]
     identity: IdentitySection,
+    #[serde(default)]
+    gate: GateSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GateSection {
+    mode: Option<GateMode>,
+    on_error: Option<OnError>,
+    disable_rules: Option<Vec<String>>,
+}
+
+/// How the gate's decisions reach the agent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateMode {
+    /// Deny and ask reach the agent (the default).
+    #[default]
+    Enforce,
+    /// Decide and record, never block.
+    Monitor,
+}
+
+impl GateMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GateMode::Enforce => "enforce",
+            GateMode::Monitor => "monitor",
+        }
+    }
+}
+
+/// What the gate answers when it cannot decide (a broken policy, a locked store, a panic, a
+/// timeout). Never allow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnError {
+    #[default]
+    Deny,
+    Ask,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -39,6 +79,16 @@ pub struct Config {
     pub capture: CaptureConfig,
     /// The delegating human, if configured (else git's user.email, else `$USER`).
     pub human: Option<String>,
+    pub gate: GateConfig,
+}
+
+/// The gate's settings.
+#[derive(Debug, Clone, Default)]
+pub struct GateConfig {
+    pub mode: GateMode,
+    pub on_error: OnError,
+    /// Rule ids to leave out (built-in, user or project rules; machine rules always apply).
+    pub disable_rules: Vec<String>,
 }
 
 /// Largest config file read; anything bigger is refused as hostile or mistaken.
@@ -68,6 +118,15 @@ impl Config {
         }
         if let Some(v) = f.identity.human {
             self.human = Some(v);
+        }
+        if let Some(v) = f.gate.mode {
+            self.gate.mode = v;
+        }
+        if let Some(v) = f.gate.on_error {
+            self.gate.on_error = v;
+        }
+        if let Some(v) = f.gate.disable_rules {
+            self.gate.disable_rules.extend(v);
         }
     }
 }

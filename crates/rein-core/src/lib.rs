@@ -16,6 +16,7 @@ pub mod query;
 pub mod record;
 pub mod redact;
 pub mod store;
+pub mod task;
 pub mod time;
 pub mod worktree;
 

@@ -68,8 +68,62 @@ struct Captured {
     complete: bool,
 }
 
+/// A gate decision to record with its PreToolUse event. The library keeps it as JSON so that it
+/// does not depend on the policy engine's types.
+#[derive(Debug, Clone)]
+pub struct DecisionRecord {
+    /// `allow`, `ask` or `deny`.
+    pub answer: String,
+    /// `enforce` or `monitor`.
+    pub mode: String,
+    /// Whether the answer was given to the agent (false in monitor mode).
+    pub enforced: bool,
+    pub reason: String,
+    pub rules: Vec<String>,
+    pub policy_hash: Option<String>,
+    /// Principal, tool, input and context.
+    pub request: Value,
+    /// Effects and matched rules with their files and lines.
+    pub detail: Value,
+    /// Set when the gate failed closed.
+    pub error: Option<String>,
+}
+
+impl DecisionRecord {
+    /// True when the agent was told not to run the call (deny, or ask where asking blocks).
+    pub fn blocks(&self) -> bool {
+        self.enforced && self.answer == "deny"
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "answer": self.answer,
+            "mode": self.mode,
+            "enforced": self.enforced,
+            "reason": self.reason,
+            "rules": self.rules,
+            "policy_hash": self.policy_hash,
+            "request": self.request,
+            "detail": self.detail,
+            "error": self.error,
+        })
+    }
+}
+
 /// Records one event.
-pub fn record(store: &mut Store, host: &Host<'_>, mut event: Event) -> Result<Outcome> {
+pub fn record(store: &mut Store, host: &Host<'_>, event: Event) -> Result<Outcome> {
+    record_with_decision(store, host, event, None)
+}
+
+/// Records one event, with the gate's decision when it is a PreToolUse. Event, step, decision
+/// and audit record are written in one transaction: a decision is never recorded without its
+/// audit entry, or the other way round.
+pub fn record_with_decision(
+    store: &mut Store,
+    host: &Host<'_>,
+    mut event: Event,
+    decision: Option<&DecisionRecord>,
+) -> Result<Outcome> {
     redact_event(&mut event);
     let mut payload_blobs = Vec::new();
     externalize_strings(&mut event.raw, store.layout(), &mut payload_blobs)?;
@@ -89,8 +143,10 @@ pub fn record(store: &mut Store, host: &Host<'_>, mut event: Event) -> Result<Ou
     };
 
     let mut warning = None;
+    // A blocked call changes nothing; its external-change walk can wait for the next event.
+    let skip_capture = decision.is_some_and(DecisionRecord::blocks);
     let captured = match (&root, worktree) {
-        (Some(root), Some((wt_id, baselined))) => {
+        (Some(root), Some((wt_id, baselined))) if !skip_capture => {
             match capture_for(store, host.config, &event, root, &cwd, wt_id, baselined) {
                 Ok(c) => c,
                 Err(e) => {
@@ -137,6 +193,45 @@ pub fn record(store: &mut Store, host: &Host<'_>, mut event: Event) -> Result<Ou
             "UPDATE steps SET capture = ?1 WHERE id = ?2",
             params![capture_status, step],
         )?;
+    }
+
+    if let Some(d) = decision {
+        let tool_use_id = match &event.kind {
+            EventKind::ToolPre(call) => Some(call.tool_use_id.as_str()),
+            _ => None,
+        };
+        let mut request = d.request.clone();
+        crate::redact::redact_json(&mut request);
+        let mut detail = d.detail.clone();
+        crate::redact::redact_json(&mut detail);
+        tx.execute(
+            "INSERT INTO decisions (session_id, step_id, tool_use_id, time, answer, mode, enforced,
+                 reason, rules, policy_hash, request, detail, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                session,
+                step,
+                tool_use_id,
+                now,
+                d.answer,
+                d.mode,
+                d.enforced,
+                crate::redact::redact_str(&d.reason),
+                Value::from(d.rules.clone()).to_string(),
+                d.policy_hash,
+                request.to_string(),
+                detail.to_string(),
+                d.error
+                    .as_deref()
+                    .map(|e| crate::redact::redact_str(e).into_owned()),
+            ],
+        )?;
+        if let (Some(step), true) = (step, d.blocks()) {
+            tx.execute(
+                "UPDATE steps SET status = 'denied', error = ?1, ended_at = ?2 WHERE id = ?3",
+                params![crate::redact::redact_str(&d.reason), now, step],
+            )?;
+        }
     }
 
     let mut change_records = Vec::new();
@@ -218,6 +313,11 @@ pub fn record(store: &mut Store, host: &Host<'_>, mut event: Event) -> Result<Ou
     }
     if let Some(w) = &warning {
         data["capture_warning"] = json!(w);
+    }
+    if let Some(d) = decision {
+        let mut value = d.to_json();
+        crate::redact::redact_json(&mut value);
+        data["decision"] = value;
     }
     let kind = format!("{}.{}", event.agent, event.name);
     let audit_seq = audit::append(&tx, now, &kind, &data)?;

@@ -132,3 +132,47 @@ pub fn from_value(raw: Value) -> Result<Event, PayloadError> {
 pub fn recorder_answer() -> &'static str {
     ""
 }
+
+/// What the gate tells Claude Code about a PreToolUse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateAnswer {
+    /// Say nothing: Claude Code goes on with its own permission flow. rein never answers
+    /// `allow`, which would skip the user's own permission rules and prompts.
+    Defer,
+    /// Claude Code asks the user (in `-p` mode this acts as a deny).
+    Ask,
+    /// The call does not run; the reason becomes the tool result the model sees.
+    Deny,
+}
+
+/// Renders the gate's answer as Claude Code's PreToolUse hook output.
+pub fn gate_answer(answer: GateAnswer, reason: &str) -> String {
+    let decision = match answer {
+        GateAnswer::Defer => return String::new(),
+        GateAnswer::Ask => "ask",
+        GateAnswer::Deny => "deny",
+    };
+    serde_json::json!({
+        "hookSpecificOutput": {
+            "hookEventName": "PreToolUse",
+            "permissionDecision": decision,
+            "permissionDecisionReason": reason,
+        }
+    })
+    .to_string()
+}
+
+/// Whether a payload that failed to parse may be a PreToolUse, in which case the gate must fail
+/// closed. Only a payload that parses as JSON and names another event is known not to be one.
+pub fn may_be_pre_tool_use(bytes: &[u8]) -> bool {
+    if bytes.len() > MAX_PAYLOAD_BYTES {
+        return true;
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(v) => !matches!(
+            v.get("hook_event_name").and_then(Value::as_str),
+            Some(name) if name != "PreToolUse"
+        ),
+        Err(_) => true,
+    }
+}

@@ -1,22 +1,34 @@
 //! `rein hook <agent>`: the entry point agents call on every hook event.
 //!
-//! The recorder never breaks the agent: it answers quickly, never hangs (a watchdog bounds it),
-//! catches panics, and on any failure logs it for `rein doctor`, spools the event so nothing is
-//! lost, prints one line on stderr and exits 0.
+//! For a PreToolUse this is the gate: it decides allow, ask or deny and fails closed. Claude Code
+//! runs a tool when a hook crashes, times out or exits with an unexpected code, so every failure
+//! here (a malformed or oversized payload, a broken config or policy, a locked store, a panic, a
+//! blown deadline) is answered with an explicit deny (or ask, if the user chose that).
+//!
+//! For every other event the hook only records: it never blocks the agent, logs failures for
+//! `rein doctor`, spools the event so nothing is lost, prints one line on stderr and exits 0.
 
-use std::io::Read;
+use std::io::{Read, Write};
+use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use rein_agents::claude_code;
-use rein_core::record::{self, Host};
+use rein_agents::claude_code::{self, GateAnswer};
+use rein_core::config::{Config, GateMode, OnError};
+use rein_core::event::EventKind;
+use rein_core::record::{self, DecisionRecord, Host};
+use rein_policy::{Answer, Call, Principal, Task};
+use serde_json::json;
 
-use crate::host;
+use crate::{gate, host};
 
 /// Reads one hook payload on stdin, records it, and answers in the agent's format.
 ///
 /// Installed by `rein init`; you do not run this by hand. Claude Code runs
-/// `rein hook claude-code` with the event's JSON payload on stdin.
+/// `rein hook claude-code` with the event's JSON payload on stdin. For PreToolUse events the
+/// answer is the gate's decision; see `rein policy check` to try one by hand.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The agent whose hook payload arrives on stdin.
@@ -29,8 +41,10 @@ enum Agent {
     ClaudeCode,
 }
 
-/// The hook gives up well inside Claude Code's hook timeout (rein installs 60 s).
+/// A recording hook gives up well inside Claude Code's hook timeout (rein installs 60 s).
 const DEADLINE: Duration = Duration::from_secs(20);
+/// The gate answers deny by then, whatever it is waiting for.
+const GATE_DEADLINE: Duration = Duration::from_secs(10);
 
 pub fn run(args: Args) -> ExitCode {
     let Agent::ClaudeCode = args.agent;
@@ -40,7 +54,30 @@ pub fn run(args: Args) -> ExitCode {
         .lock()
         .take(limit)
         .read_to_end(&mut payload);
-    let payload = std::sync::Arc::new(payload);
+    let payload = Arc::new(payload);
+
+    if let Err(e) = read {
+        let message = format!("cannot read the hook payload: {e}");
+        if claude_code::may_be_pre_tool_use(&payload) {
+            return fail_closed(&payload, OnError::Deny, &message);
+        }
+        fail(&payload, "unknown", &message);
+        return ExitCode::SUCCESS;
+    }
+    let event = match claude_code::parse(&payload) {
+        Ok(event) => event,
+        Err(e) => {
+            let message = format!("malformed hook payload: {e}");
+            if claude_code::may_be_pre_tool_use(&payload) {
+                return fail_closed(&payload, OnError::Deny, &message);
+            }
+            fail(&payload, "unknown", &message);
+            return ExitCode::SUCCESS;
+        }
+    };
+    if matches!(event.kind, EventKind::ToolPre(_)) {
+        return gate_event(payload, event);
+    }
 
     let watchdog_payload = payload.clone();
     std::thread::spawn(move || {
@@ -52,57 +89,289 @@ pub fn run(args: Args) -> ExitCode {
         );
         std::process::exit(0);
     });
-
-    if let Err(e) = read {
-        fail(
-            &payload,
-            "unknown",
-            &format!("cannot read the hook payload: {e}"),
-        );
-        return ExitCode::SUCCESS;
-    }
-    let outcome = std::panic::catch_unwind(|| handle(&payload));
+    let name = event.name.clone();
+    let outcome = std::panic::catch_unwind(move || record_event(event));
     match outcome {
         Ok(Ok(())) => {}
-        Ok(Err((event, message))) => fail(&payload, &event, &message),
-        Err(panic) => {
-            let msg = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "panic".into());
-            fail(&payload, "unknown", &format!("internal error: {msg}"));
-        }
+        Ok(Err(message)) => fail(&payload, &name, &message),
+        Err(panic) => fail(
+            &payload,
+            &name,
+            &format!("internal error: {}", panic_message(&panic)),
+        ),
     }
     print!("{}", claude_code::recorder_answer());
     ExitCode::SUCCESS
 }
 
-fn handle(payload: &[u8]) -> Result<(), (String, String)> {
-    let event = claude_code::parse(payload).map_err(|e| ("unknown".to_owned(), e.to_string()))?;
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
+
+fn record_event(event: rein_core::event::Event) -> Result<(), String> {
     let name = event.name.clone();
-    let err = |m: String| (name.clone(), m);
-    let home = host::rein_home().map_err(|e| err(e.message))?;
-    let root = rein_core::worktree::find_root(std::path::Path::new(&event.cwd));
-    let (config, config_problem) =
-        match rein_core::config::Config::load(&host::config_files(root.as_deref())) {
-            Ok(c) => (c, None),
-            Err(e) => (rein_core::config::Config::default(), Some(e.to_string())),
-        };
-    let mut store = rein_core::Store::open(&home).map_err(|e| err(e.to_string()))?;
+    let home = host::rein_home().map_err(|e| e.message)?;
+    let root = rein_core::worktree::find_root(Path::new(&event.cwd));
+    let (config, config_problem) = match Config::load(&host::config_files(root.as_deref())) {
+        Ok(c) => (c, None),
+        Err(e) => (Config::default(), Some(e.to_string())),
+    };
+    let mut store = rein_core::Store::open(&home).map_err(|e| e.to_string())?;
     let human_cfg = config.human.clone();
-    let resolve = move |dir: &std::path::Path| host::resolve_human(human_cfg.as_deref(), dir);
+    let resolve = move |dir: &Path| host::resolve_human(human_cfg.as_deref(), dir);
     let host_ctx = Host {
         environment: host::environment(),
         config: &config.capture,
         resolve_human: &resolve,
     };
-    let outcome = record::record(&mut store, &host_ctx, event).map_err(|e| err(e.to_string()))?;
+    let outcome = record::record(&mut store, &host_ctx, event).map_err(|e| e.to_string())?;
     for problem in config_problem.into_iter().chain(outcome.capture_warning) {
         let _ = store.log_hook_failure(claude_code::AGENT, &name, &problem);
         eprintln!("rein: {}", single_line(&problem));
     }
     Ok(())
+}
+
+/// Test-only fault injection (debug builds): `REIN_TEST_FAULT=panic|hang`, and
+/// `REIN_TEST_GATE_DEADLINE_MS` to shorten the gate's deadline.
+fn injected_fault() -> Option<String> {
+    if cfg!(debug_assertions) {
+        host::non_empty("REIN_TEST_FAULT")
+    } else {
+        None
+    }
+}
+
+fn gate_deadline() -> Duration {
+    if cfg!(debug_assertions)
+        && let Some(ms) = host::non_empty("REIN_TEST_GATE_DEADLINE_MS").and_then(|v| v.parse().ok())
+    {
+        return Duration::from_millis(ms);
+    }
+    GATE_DEADLINE
+}
+
+/// The gate: decide, record, answer. Exactly one answer is printed, by whichever finishes
+/// first: the decision or the watchdog.
+fn gate_event(payload: Arc<Vec<u8>>, event: rein_core::event::Event) -> ExitCode {
+    let answered = Arc::new(AtomicBool::new(false));
+    let on_error = Arc::new(std::sync::atomic::AtomicU8::new(0));
+    {
+        let answered = answered.clone();
+        let on_error = on_error.clone();
+        let payload = payload.clone();
+        let deadline = gate_deadline();
+        std::thread::spawn(move || {
+            std::thread::sleep(deadline);
+            if !answered.swap(true, Ordering::SeqCst) {
+                let choice = if on_error.load(Ordering::SeqCst) == 1 {
+                    OnError::Ask
+                } else {
+                    OnError::Deny
+                };
+                let message = format!("the gate did not decide within {} ms", deadline.as_millis());
+                let _ = fail_closed(&payload, choice, &message);
+                std::process::exit(0);
+            }
+        });
+    }
+    let on_error_for_gate = on_error.clone();
+    let outcome = std::panic::catch_unwind(move || decide_and_record(event, &on_error_for_gate));
+    if answered.swap(true, Ordering::SeqCst) {
+        // The watchdog answered already and is exiting the process.
+        std::thread::sleep(Duration::from_secs(5));
+        return ExitCode::SUCCESS;
+    }
+    let choice = if on_error.load(Ordering::SeqCst) == 1 {
+        OnError::Ask
+    } else {
+        OnError::Deny
+    };
+    match outcome {
+        Ok(Ok(answer)) => {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(answer.as_bytes());
+            let _ = out.flush();
+            ExitCode::SUCCESS
+        }
+        Ok(Err(GateFailure { message, hint })) => {
+            let message = match hint {
+                Some(h) => format!("{message}; {h}"),
+                None => message,
+            };
+            fail_closed(&payload, choice, &message)
+        }
+        Err(panic) => fail_closed(
+            &payload,
+            choice,
+            &format!("internal error: {}", panic_message(&panic)),
+        ),
+    }
+}
+
+struct GateFailure {
+    message: String,
+    hint: Option<String>,
+}
+
+impl GateFailure {
+    fn new(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
+        GateFailure {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+}
+
+fn decide_and_record(
+    event: rein_core::event::Event,
+    on_error: &std::sync::atomic::AtomicU8,
+) -> Result<String, GateFailure> {
+    let fault = injected_fault();
+    match fault.as_deref() {
+        Some("panic") => panic!("injected fault"),
+        Some("hang") => std::thread::sleep(Duration::from_secs(3600)),
+        _ => {}
+    }
+    let EventKind::ToolPre(call) = &event.kind else {
+        return Err(GateFailure::new("not a PreToolUse event", None));
+    };
+    let cwd = Path::new(&event.cwd);
+    if !cwd.is_absolute() {
+        return Err(GateFailure::new(
+            format!("the payload's cwd {:?} is not an absolute path", event.cwd),
+            None,
+        ));
+    }
+    let root = rein_core::worktree::find_root(cwd);
+    let config = Config::load(&host::config_files(root.as_deref())).map_err(|e| {
+        GateFailure::new(
+            e.to_string(),
+            Some("fix the config file; rein denies tool calls until it loads".to_owned()),
+        )
+    })?;
+    if config.gate.on_error == OnError::Ask {
+        on_error.store(1, Ordering::SeqCst);
+    }
+    let policies = gate::load(root.as_deref(), &config.gate.disable_rules)
+        .map_err(|e| GateFailure::new(e.to_string(), e.hint()))?;
+    let place = gate::place(cwd, root.as_deref()).map_err(|e| GateFailure::new(e.message, None))?;
+
+    let home = host::rein_home().map_err(|e| GateFailure::new(e.message, None))?;
+    let mut store = rein_core::Store::open(&home).map_err(|e| {
+        GateFailure::new(
+            format!("cannot open rein's store: {e}"),
+            Some(
+                "check `rein doctor`; rein denies tool calls while it cannot record them"
+                    .to_owned(),
+            ),
+        )
+    })?;
+    let worktree_key = place.worktree.display().to_string();
+    let task = rein_core::task::active(&store, &worktree_key)
+        .map_err(|e| GateFailure::new(format!("cannot read the active task: {e}"), None))?
+        .map(|t| Task {
+            title: t.title,
+            scope: t.scope,
+        });
+    let human = host::resolve_human(config.human.as_deref(), &place.worktree)
+        .unwrap_or_else(|| "unknown".to_owned());
+    let principal = Principal {
+        human: human.clone(),
+        agent: event.agent.clone(),
+        session: event.session_id.clone(),
+    };
+    let permission_mode = event.permission_mode.clone().unwrap_or_default();
+    let environment = host::environment();
+    let gate_call = Call {
+        tool: &call.tool,
+        input: &call.input,
+        place: &place,
+        principal: &principal,
+        environment,
+        permission_mode: &permission_mode,
+        task: task.as_ref(),
+    };
+    let decision = rein_policy::decide(&policies, &gate_call, &rein_policy::Limits::default())
+        .map_err(|e| GateFailure::new(e.to_string(), e.hint()))?;
+
+    let mode = config.gate.mode;
+    let enforced = mode == GateMode::Enforce;
+    let record = DecisionRecord {
+        answer: decision.answer.as_str().to_owned(),
+        mode: mode.as_str().to_owned(),
+        enforced,
+        reason: decision.reason.clone(),
+        rules: decision.rule_ids(),
+        policy_hash: Some(decision.policy_hash.clone()),
+        request: json!({
+            "principal": { "human": human, "agent": event.agent, "session": event.session_id },
+            "tool": call.tool,
+            "input": call.input,
+            "context": {
+                "environment": environment,
+                "permission_mode": permission_mode,
+                "cwd": event.cwd,
+                "worktree": worktree_key,
+                "task": task.as_ref().map(|t| json!({ "title": t.title, "scope": t.scope })),
+            },
+        }),
+        detail: json!({ "effects": decision.effects, "rules": decision.rules }),
+        error: None,
+    };
+    let human_cfg = config.human.clone();
+    let resolve = move |dir: &Path| host::resolve_human(human_cfg.as_deref(), dir);
+    let host_ctx = Host {
+        environment,
+        config: &config.capture,
+        resolve_human: &resolve,
+    };
+    let outcome = record::record_with_decision(&mut store, &host_ctx, event, Some(&record))
+        .map_err(|e| {
+            GateFailure::new(
+                format!("cannot record the decision: {e}"),
+                Some(
+                    "check `rein doctor`; rein denies tool calls while it cannot record them"
+                        .to_owned(),
+                ),
+            )
+        })?;
+    if let Some(w) = outcome.capture_warning {
+        let _ = store.log_hook_failure(claude_code::AGENT, "PreToolUse", &w);
+    }
+    if !enforced {
+        return Ok(claude_code::gate_answer(GateAnswer::Defer, ""));
+    }
+    let answer = match decision.answer {
+        Answer::Allow => GateAnswer::Defer,
+        Answer::Ask => GateAnswer::Ask,
+        Answer::Deny => GateAnswer::Deny,
+    };
+    Ok(claude_code::gate_answer(
+        answer,
+        &format!("rein: {}", decision.reason),
+    ))
+}
+
+/// Answers deny (or ask) for a call the gate could not decide, logs the failure for
+/// `rein doctor` and spools the payload.
+fn fail_closed(payload: &[u8], choice: OnError, message: &str) -> ExitCode {
+    let line = single_line(message);
+    let (answer, verb) = match choice {
+        OnError::Deny => (GateAnswer::Deny, "denied"),
+        OnError::Ask => (GateAnswer::Ask, "needs approval"),
+    };
+    let reason = format!("rein could not decide this call, so it is {verb}: {line}");
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(claude_code::gate_answer(answer, &reason).as_bytes());
+    let _ = out.flush();
+    drop(out);
+    fail(payload, "PreToolUse", message);
+    ExitCode::SUCCESS
 }
 
 /// Logs a failure where `rein doctor` finds it and spools the (redacted) payload for recovery.

@@ -7,7 +7,9 @@ mod doctor;
 mod hook;
 mod init;
 mod log;
+mod policy;
 mod show;
+mod task;
 
 use std::process::ExitCode;
 
@@ -24,6 +26,10 @@ pub enum Command {
     Doctor(doctor::Args),
     #[command(subcommand)]
     Audit(audit::Command),
+    #[command(subcommand)]
+    Policy(policy::Command),
+    #[command(subcommand)]
+    Task(task::Command),
 }
 
 pub fn run(command: Command) -> crate::Result<ExitCode> {
@@ -36,6 +42,8 @@ pub fn run(command: Command) -> crate::Result<ExitCode> {
         Command::Blame(a) => blame::run(a),
         Command::Doctor(a) => doctor::run(a),
         Command::Audit(c) => audit::run(c),
+        Command::Policy(c) => policy::run(c),
+        Command::Task(c) => task::run(c),
     }
 }
 

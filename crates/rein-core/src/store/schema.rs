@@ -130,6 +130,39 @@ CREATE TABLE hook_failures (
     r#"
 CREATE INDEX file_versions_worktree_id ON file_versions (worktree_id, id);
 "#,
+    // 3: the gate: one decision per PreToolUse, and declared tasks.
+    r#"
+CREATE TABLE decisions (
+    id          INTEGER PRIMARY KEY,
+    session_id  INTEGER REFERENCES sessions(id),
+    step_id     INTEGER REFERENCES steps(id),
+    tool_use_id TEXT,
+    time        INTEGER NOT NULL,
+    answer      TEXT NOT NULL,      -- allow | ask | deny: what policy (or the failure) decided
+    mode        TEXT NOT NULL,      -- enforce | monitor
+    enforced    INTEGER NOT NULL,   -- 1 when the answer was given to the agent
+    reason      TEXT NOT NULL,
+    rules       TEXT NOT NULL,      -- JSON array of the matched rule ids
+    policy_hash TEXT,
+    request     TEXT NOT NULL,      -- JSON: principal, tool, input (redacted), context
+    detail      TEXT NOT NULL,      -- JSON: effects and rules with their files and lines
+    error       TEXT                -- set when the gate failed closed
+);
+CREATE INDEX decisions_step ON decisions (step_id) WHERE step_id IS NOT NULL;
+CREATE INDEX decisions_session ON decisions (session_id, id);
+
+CREATE TABLE tasks (
+    id         INTEGER PRIMARY KEY,
+    worktree   TEXT NOT NULL,
+    title      TEXT NOT NULL,
+    scope      TEXT NOT NULL,       -- JSON array of globs relative to the work tree
+    human      TEXT,
+    started_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    ended_at   INTEGER
+);
+CREATE INDEX tasks_worktree ON tasks (worktree, id);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -1,0 +1,455 @@
+//! `rein policy`: try the gate on a hypothetical call, run a cases file, lint and list rules.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use rein_core::config::Config;
+use rein_policy::{Answer, Call, Decision, Policies, PolicyError, Principal, Task};
+use serde_json::{Value, json};
+
+use crate::error::CommandError;
+use crate::{gate, host, render};
+
+/// Inspect and test the gate's policy.
+///
+/// The gate decides every tool call an agent makes as allow, ask (a human decides) or deny. The
+/// policy is Cedar: built-in rules ship inside rein; machine rules (/etc/rein/policy), user rules
+/// (~/.config/rein/policy) and project rules (.rein/policy/*.cedar) add to them. A `forbid`
+/// annotated `@ask("why")` asks; any other forbid denies.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    Check(CheckArgs),
+    Test(TestArgs),
+    Lint(LintArgs),
+    Rules(RulesArgs),
+}
+
+pub fn run(command: Command) -> crate::Result<ExitCode> {
+    match command {
+        Command::Check(a) => check(a),
+        Command::Test(a) => test(a),
+        Command::Lint(a) => lint(a),
+        Command::Rules(a) => rules(a),
+    }
+}
+
+/// Decide a hypothetical tool call and explain the decision.
+///
+/// Prints the decision, the effects rein found, every rule that matched (with its file and
+/// line), and why, in one sentence. Nothing runs.
+///
+/// Examples:
+///   rein policy check --command 'rm -rf ~'
+///   rein policy check --tool Read --path .env
+///   rein policy check --tool Write --path .github/workflows/ci.yml
+///   rein policy check --tool mcp__github__create_issue --input '{"title":"x"}'
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct CheckArgs {
+    /// The tool: Bash (the default with --command), Read, Write, Edit, Grep, WebFetch, mcp__…
+    #[arg(long)]
+    tool: Option<String>,
+    /// The shell command of a Bash call.
+    #[arg(long, short = 'c')]
+    command: Option<String>,
+    /// The file of a Read, Write, Edit or NotebookEdit call, or the path of a Grep.
+    #[arg(long)]
+    path: Option<String>,
+    /// The URL of a WebFetch call.
+    #[arg(long)]
+    url: Option<String>,
+    /// The whole tool input as JSON (overrides --command, --path and --url).
+    #[arg(long)]
+    input: Option<String>,
+    /// Decide as if the call ran in this directory (default: the current one).
+    #[arg(long)]
+    cwd: Option<PathBuf>,
+    /// Print JSON (schema 1).
+    #[arg(long)]
+    json: bool,
+}
+
+fn check(args: CheckArgs) -> crate::Result<ExitCode> {
+    let cwd = match &args.cwd {
+        Some(d) => std::path::absolute(d)
+            .map_err(|e| CommandError::user(format!("bad --cwd {}: {e}", d.display())))?,
+        None => host::current_dir()?,
+    };
+    let tool = match (&args.tool, &args.command, &args.path, &args.url) {
+        (Some(t), ..) => t.clone(),
+        (None, Some(_), _, _) => "Bash".to_owned(),
+        (None, None, Some(_), _) => "Read".to_owned(),
+        (None, None, None, Some(_)) => "WebFetch".to_owned(),
+        (None, None, None, None) if args.input.is_none() => {
+            return Err(CommandError::user("nothing to check")
+                .hint("give a call: `rein policy check --command 'rm -rf ~'` or `--tool Read --path .env`"));
+        }
+        _ => {
+            return Err(CommandError::user("--input needs --tool"));
+        }
+    };
+    let input = match &args.input {
+        Some(text) => serde_json::from_str::<Value>(text)
+            .map_err(|e| CommandError::user(format!("--input is not JSON: {e}")))?,
+        None => {
+            let mut input = serde_json::Map::new();
+            if let Some(c) = &args.command {
+                input.insert("command".into(), json!(c));
+            }
+            if let Some(p) = &args.path {
+                let key = match tool.as_str() {
+                    "NotebookEdit" => "notebook_path",
+                    "Grep" | "Glob" => "path",
+                    _ => "file_path",
+                };
+                // Claude Code sends absolute paths; so does this.
+                let abs = rein_policy::facts::normalize(&cwd, Path::new(p));
+                input.insert(key.into(), json!(abs.display().to_string()));
+            }
+            if let Some(u) = &args.url {
+                input.insert("url".into(), json!(u));
+            }
+            Value::Object(input)
+        }
+    };
+    let root = rein_core::worktree::find_root(&cwd);
+    let config = Config::load(&host::config_files(root.as_deref()))?;
+    let policies = load_policies(root.as_deref(), &config)?;
+    let place = gate::place(&cwd, root.as_deref())?;
+    let task = active_task(&place.worktree);
+    let human = host::resolve_human(config.human.as_deref(), &place.worktree)
+        .unwrap_or_else(|| "unknown".into());
+    let principal = Principal {
+        human,
+        agent: "claude-code".into(),
+        session: "policy-check".into(),
+    };
+    let call = Call {
+        tool: &tool,
+        input: &input,
+        place: &place,
+        principal: &principal,
+        environment: host::environment(),
+        permission_mode: "default",
+        task: task.as_ref(),
+    };
+    let decision = rein_policy::decide(&policies, &call, &rein_policy::Limits::default())
+        .map_err(policy_error)?;
+    if args.json {
+        render::print_json(&json!({
+            "schema": 1,
+            "decision": decision.answer,
+            "reason": decision.reason,
+            "tool": tool,
+            "input": input,
+            "mode": config.gate.mode.as_str(),
+            "effects": decision.effects,
+            "rules": decision.rules,
+            "policy_hash": decision.policy_hash,
+        }))?;
+    } else {
+        render::write_stdout(&render_decision(&tool, &input, &decision, config.gate.mode))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn active_task(worktree: &Path) -> Option<Task> {
+    let home = host::rein_home().ok()?;
+    let store = rein_core::Store::open_existing(&home).ok()?;
+    let t = rein_core::task::active(&store, &worktree.display().to_string()).ok()??;
+    Some(Task {
+        title: t.title,
+        scope: t.scope,
+    })
+}
+
+fn policy_error(e: PolicyError) -> CommandError {
+    let hint = e.hint();
+    let err = CommandError::user(e.to_string());
+    match hint {
+        Some(h) => err.hint(h),
+        None => err,
+    }
+}
+
+fn load_policies(root: Option<&Path>, config: &Config) -> crate::Result<Policies> {
+    gate::load(root, &config.gate.disable_rules).map_err(policy_error)
+}
+
+fn answer_word(a: Answer) -> &'static str {
+    match a {
+        Answer::Allow => "allow",
+        Answer::Ask => "ask",
+        Answer::Deny => "deny",
+    }
+}
+
+fn render_decision(
+    tool: &str,
+    input: &Value,
+    d: &Decision,
+    mode: rein_core::config::GateMode,
+) -> String {
+    let mut out = String::new();
+    let summary = rein_core::event::summarize_input(tool, input);
+    let _ = writeln!(out, "{}  {tool}: {summary}", answer_word(d.answer));
+    let _ = writeln!(out, "why:  {}", d.reason);
+    if mode == rein_core::config::GateMode::Monitor {
+        let _ = writeln!(
+            out,
+            "mode: monitor (this project records decisions but never blocks)"
+        );
+    }
+    let _ = writeln!(out, "\neffects:");
+    for e in &d.effects {
+        let _ = write!(out, "  {:<5}  {}", answer_word(e.answer), e.summary);
+        if !e.via.is_empty() {
+            let _ = write!(out, "  [via {}]", e.via.join(" > "));
+        }
+        if !e.command.is_empty() && e.action != "exec" {
+            let _ = write!(out, "  ← {}", rein_core::event::one_line(&e.command, 80));
+        }
+        out.push('\n');
+    }
+    if d.rules.is_empty() {
+        let _ = writeln!(out, "\nrules: none matched");
+    } else {
+        let _ = writeln!(out, "\nrules:");
+        for r in &d.rules {
+            let _ = writeln!(
+                out,
+                "  {:<5}  {}  {}:{}",
+                answer_word(r.answer),
+                r.id,
+                r.file,
+                r.line
+            );
+            let _ = writeln!(out, "         {} — on: {}", r.reason, r.on);
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\npolicy: {}",
+        &d.policy_hash[..16.min(d.policy_hash.len())]
+    );
+    out
+}
+
+/// Run a cases file and report every mismatch.
+///
+/// The file uses the guard-corpus format: `[[case]]` tables with `id`, then `command` (a Bash
+/// call) or `tool` with an `input` table, and `expect` = "allow", "ask", "deny" or "block"
+/// (deny or ask). Every case is decided in a work tree at /home/dev/project with
+/// HOME=/home/dev, against the policy that applies in the current directory.
+///
+/// Exits 1 when any case is decided otherwise.
+#[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
+pub struct TestArgs {
+    /// The cases file (TOML).
+    file: PathBuf,
+    /// Print every case, not only mismatches.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+    /// Print JSON (schema 1).
+    #[arg(long)]
+    json: bool,
+}
+
+fn test(args: TestArgs) -> crate::Result<ExitCode> {
+    let meta = std::fs::metadata(&args.file)
+        .map_err(|e| CommandError::user(format!("cannot read {}: {e}", args.file.display())))?;
+    if meta.len() > 16 << 20 {
+        return Err(CommandError::user(format!(
+            "{} is larger than 16 MiB",
+            args.file.display()
+        )));
+    }
+    let text = std::fs::read_to_string(&args.file)
+        .map_err(|e| CommandError::user(format!("cannot read {}: {e}", args.file.display())))?;
+    let label = args.file.display().to_string();
+    let cases = rein_policy::parse_cases(&label, &text).map_err(policy_error)?;
+    let cwd = host::current_dir()?;
+    let root = rein_core::worktree::find_root(&cwd);
+    let config = Config::load(&host::config_files(root.as_deref()))?;
+    let policies = load_policies(root.as_deref(), &config)?;
+    let outcomes = rein_policy::run_cases(&policies, &cases, &rein_policy::Limits::default());
+    let failed = outcomes.iter().filter(|o| !o.ok).count();
+    if args.json {
+        let shown: Vec<_> = outcomes.iter().filter(|o| args.verbose || !o.ok).collect();
+        render::print_json(&json!({
+            "schema": 1,
+            "file": label,
+            "cases": outcomes.len(),
+            "passed": outcomes.len() - failed,
+            "failed": failed,
+            "results": shown,
+        }))?;
+    } else {
+        let mut out = String::new();
+        for o in &outcomes {
+            if o.ok && !args.verbose {
+                continue;
+            }
+            let expect = serde_json::to_value(o.expect)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            let mark = if o.ok { "ok  " } else { "FAIL" };
+            let what = match o.input.get("command").and_then(Value::as_str) {
+                Some(c) if o.tool == "Bash" => rein_core::event::one_line(c, 70),
+                _ => format!(
+                    "{} {}",
+                    o.tool,
+                    rein_core::event::summarize_input(&o.tool, &o.input)
+                ),
+            };
+            let _ = writeln!(
+                out,
+                "{mark} {}: expected {expect}, got {}  ({what})",
+                o.id,
+                answer_word(o.answer)
+            );
+            if !o.ok {
+                let _ = writeln!(out, "     {}", o.reason);
+            }
+        }
+        let _ = writeln!(
+            out,
+            "{} cases: {} passed, {failed} failed",
+            outcomes.len(),
+            outcomes.len() - failed
+        );
+        render::write_stdout(&out)?;
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Validate every policy file against rein's Cedar schema.
+///
+/// Loads the built-in, machine, user and project layers that apply in the current directory.
+/// Reports syntax and schema errors with their file and line, and warns about rules that can
+/// never match. Exits 1 on any error or warning.
+#[derive(Debug, clap::Args)]
+pub struct LintArgs {
+    /// Print JSON (schema 1).
+    #[arg(long)]
+    json: bool,
+}
+
+fn lint(args: LintArgs) -> crate::Result<ExitCode> {
+    let cwd = host::current_dir()?;
+    let root = rein_core::worktree::find_root(&cwd);
+    let config = Config::load(&host::config_files(root.as_deref()))?;
+    let loaded = gate::sources(root.as_deref())
+        .and_then(|s| Policies::load(&s, &config.gate.disable_rules).map(|p| (s, p)));
+    let (sources, policies) = match loaded {
+        Ok(x) => x,
+        Err(e) => {
+            if args.json {
+                render::print_json(&json!({
+                    "schema": 1,
+                    "ok": false,
+                    "errors": [e.to_string()],
+                    "warnings": [],
+                }))?;
+                return Ok(ExitCode::from(1));
+            }
+            return Err(policy_error(e));
+        }
+    };
+    let warnings: Vec<(String, String)> = policies.warnings();
+    let located: Vec<Value> = warnings
+        .iter()
+        .map(|(id, msg)| {
+            let at = policies
+                .rule(id)
+                .map(|r| format!("{}:{}", r.file, r.line))
+                .unwrap_or_default();
+            json!({ "rule": id, "at": at, "message": msg })
+        })
+        .collect();
+    if args.json {
+        render::print_json(&json!({
+            "schema": 1,
+            "ok": warnings.is_empty(),
+            "files": sources.iter().map(|s| json!({"layer": s.layer, "file": s.label})).collect::<Vec<_>>(),
+            "rules": policies.rules().len(),
+            "policy_hash": policies.hash(),
+            "errors": [],
+            "warnings": located,
+        }))?;
+    } else {
+        let mut out = String::new();
+        for w in &located {
+            let _ = writeln!(
+                out,
+                "warning: {} ({}): {}",
+                w["rule"].as_str().unwrap_or(""),
+                w["at"].as_str().unwrap_or(""),
+                w["message"].as_str().unwrap_or("")
+            );
+        }
+        let by_layer = |l: rein_policy::Layer| sources.iter().filter(|s| s.layer == l).count();
+        let _ = writeln!(
+            out,
+            "{} rules in {} files (built-in {}, machine {}, user {}, project {}): {}",
+            policies.rules().len(),
+            sources.len(),
+            by_layer(rein_policy::Layer::Builtin),
+            by_layer(rein_policy::Layer::Machine),
+            by_layer(rein_policy::Layer::User),
+            by_layer(rein_policy::Layer::Project),
+            if warnings.is_empty() {
+                "ok".to_owned()
+            } else {
+                format!("{} warnings", warnings.len())
+            }
+        );
+        render::write_stdout(&out)?;
+    }
+    Ok(if warnings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// List every rule that applies here: id, answer (deny or ask), layer, file and line.
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    /// Print JSON (schema 1).
+    #[arg(long)]
+    json: bool,
+}
+
+fn rules(args: RulesArgs) -> crate::Result<ExitCode> {
+    let cwd = host::current_dir()?;
+    let root = rein_core::worktree::find_root(&cwd);
+    let config = Config::load(&host::config_files(root.as_deref()))?;
+    let policies = load_policies(root.as_deref(), &config)?;
+    if args.json {
+        render::print_json(&json!({
+            "schema": 1,
+            "policy_hash": policies.hash(),
+            "rules": policies.rules(),
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::new();
+    for r in policies.rules() {
+        let answer = match (r.effect, &r.ask) {
+            ("permit", _) => "permit",
+            (_, Some(_)) => "ask",
+            _ => "deny",
+        };
+        let _ = writeln!(out, "{answer:<6}  {:<40}  {}:{}", r.id, r.file, r.line);
+    }
+    render::write_stdout(&out)?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,47 @@
+//! What the hook and `rein policy` share: loading the layered policy for a work tree and
+//! describing where a call happens.
+
+use std::path::{Path, PathBuf};
+
+use rein_policy::{Layer, Place, Policies, PolicyError, PolicySource};
+
+use crate::host;
+
+/// Every policy file that applies in `root`, in layer order: built-in, machine, user, project.
+pub fn sources(root: Option<&Path>) -> Result<Vec<PolicySource>, PolicyError> {
+    let mut sources = PolicySource::builtin();
+    sources.extend(PolicySource::read_dir(
+        &host::machine_policy_dir(),
+        Layer::Machine,
+    )?);
+    if let Some(dir) = host::user_policy_dir() {
+        sources.extend(PolicySource::read_dir(&dir, Layer::User)?);
+    }
+    if let Some(root) = root {
+        sources.extend(PolicySource::read_dir(
+            &project_policy_dir(root),
+            Layer::Project,
+        )?);
+    }
+    Ok(sources)
+}
+
+pub fn project_policy_dir(root: &Path) -> PathBuf {
+    root.join(".rein").join("policy")
+}
+
+/// Loads and validates the policy that applies in `root`.
+pub fn load(root: Option<&Path>, disabled: &[String]) -> Result<Policies, PolicyError> {
+    Policies::load(&sources(root)?, disabled)
+}
+
+/// Where a call happens: the work tree is the git root, else the working directory itself.
+/// Without `$HOME` rein cannot tell what `~` means, so it refuses to decide.
+pub fn place(cwd: &Path, root: Option<&Path>) -> Result<Place, crate::error::CommandError> {
+    Ok(Place {
+        cwd: cwd.to_path_buf(),
+        worktree: root.unwrap_or(cwd).to_path_buf(),
+        home: host::home()?,
+        tmp_dirs: host::tmp_dirs(),
+    })
+}
