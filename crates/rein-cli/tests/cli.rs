@@ -107,6 +107,8 @@ fn help() {
           doctor  Check that rein's hooks are installed, valid and actually firing, and that the store is
                   healthy. Every problem comes with the command that fixes it
           audit   Verify or export the audit log: an append-only, hash-chained record of every event
+          policy  Inspect and test the gate's policy
+          task    Declare a task: a title and the paths the agent may write while it lasts
           help    Print this message or the help of the given subcommand(s)
 
         Options:
@@ -473,6 +475,9 @@ fn scripted_session_show_step() {
         session s1 (claude-code sess-0001-aaaa)
         prompt p1: Add a parser module
         outcome: ok in 3 ms
+        decision: allow
+          why: Allowed: no rule forbids any of the 2 requests this call makes.
+          policy: [HASH]
 
         input:
           {
@@ -499,6 +504,9 @@ fn scripted_session_show_step() {
         session s1 (claude-code sess-0001-aaaa)
         prompt p1: Add a parser module
         outcome: ok in 42 ms
+        decision: allow
+          why: Allowed: no rule forbids any of the 11 requests this call makes.
+          policy: [HASH]
 
         input:
           {
@@ -554,6 +562,29 @@ fn scripted_session_show_step() {
           },
           "outcome": "ok",
           "error": null,
+          "decision": {
+            "answer": "allow",
+            "mode": "enforce",
+            "enforced": true,
+            "reason": "Allowed: no rule forbids any of the 2 requests this call makes.",
+            "rules": [],
+            "policy_hash": "[HASH]",
+            "time": "[TIME]",
+            "effects": [
+              {
+                "action": "tool",
+                "summary": "call the Write tool",
+                "answer": "allow"
+              },
+              {
+                "action": "write",
+                "summary": "write [TMP]/repo/src/parser/api.rs",
+                "answer": "allow"
+              }
+            ],
+            "matched": [],
+            "error": null
+          },
           "response": {
             "stdout": "",
             "stderr": "",
@@ -795,7 +826,7 @@ fn scripted_session_doctor_and_audit() {
         exit: 0
         --- stdout
         [ok  ] hooks: installed in [TMP]/repo/.claude/settings.local.json (11 events) → [REIN] hook claude-code
-        [ok  ] store: [TMP]/rein-home/rein.db (schema 2)
+        [ok  ] store: [TMP]/rein-home/rein.db (schema 3)
         [ok  ] audit: chain intact (10 records)
         [ok  ] events: hooks are firing: last event received [TIME]
 
@@ -849,7 +880,8 @@ fn step_with_pre_but_no_post_is_denied_at_stop() {
     let env = installed();
     env.hook_ok(&env.session_start(SESSION));
     env.hook_ok(&env.prompt(SESSION, "prompt-1", "Push it"));
-    let input = json!({"command": "git push --force origin main"});
+    // rein allows the push; Claude Code's own permission rule then denies it.
+    let input = json!({"command": "git push origin main"});
     env.hook_ok(&env.pre(SESSION, "toolu_push", "Bash", input));
     let log = log_json(&env);
     assert_eq!(
@@ -869,10 +901,13 @@ fn step_with_pre_but_no_post_is_denied_at_stop() {
         prompt p1: Push it
         outcome: denied
         error: no result was reported: blocked by a hook or a permission rule
+        decision: allow
+          why: Allowed: no rule forbids any of the 3 requests this call makes.
+          policy: [HASH]
 
         input:
           {
-            "command": "git push --force origin main"
+            "command": "git push origin main"
           }
 
         files: none changed
@@ -912,6 +947,9 @@ fn post_tool_use_failure_is_failed_and_keeps_its_changes() {
         outcome: failed in 7 ms
         error: Exit code 2
         make: *** No targets.  Stop.
+        decision: allow
+          why: Allowed: no rule forbids any of the 4 requests this call makes.
+          policy: [HASH]
 
         input:
           {
@@ -1131,17 +1169,20 @@ fn same_size_edit_right_after_a_step_is_noticed() {
 // failures and secrets
 
 #[test]
-fn malformed_payload_exits_0_with_one_stderr_line_and_doctor_reports_it() {
+fn malformed_payload_is_denied_with_one_stderr_line_and_doctor_reports_it() {
     let env = installed();
     let r = env.hook_raw(b"{ this is not json");
     assert_eq!(r.code, 0);
-    assert_eq!(r.stdout, "");
+    // It may have been a PreToolUse: the gate fails closed.
+    let answer: Value = serde_json::from_str(&r.stdout).expect("a JSON answer");
+    assert_eq!(answer["hookSpecificOutput"]["permissionDecision"], "deny");
     assert_eq!(r.stderr.lines().count(), 1, "{:?}", r.stderr);
-    insta::assert_snapshot!(env.render(&r), @r"
+    insta::assert_snapshot!(env.render(&r), @r#"
         exit: 0
-        --- stderr
-        rein: the hook payload is not valid JSON (key must be a string at line 1 column 3) (the event was kept; run `rein doctor`)
-    ");
+        --- stdout
+        {"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"deny","permissionDecisionReason":"rein could not decide this call, so it is denied: malformed hook payload: the hook payload is not valid JSON (key must be a string at line 1 column 3)"}}--- stderr
+        rein: malformed hook payload: the hook payload is not valid JSON (key must be a string at line 1 column 3) (the event was kept; run `rein doctor`)
+    "#);
     // Valid JSON without the fields rein needs is a failure too.
     let r = env.hook_raw(br#"{"hook_event_name": "PreToolUse", "session_id": "s", "cwd": "/"}"#);
     assert_eq!((r.code, r.stderr.lines().count()), (0, 1), "{:?}", r.stderr);
@@ -1149,11 +1190,11 @@ fn malformed_payload_exits_0_with_one_stderr_line_and_doctor_reports_it() {
         exit: 0
         --- stdout
         [ok  ] hooks: installed in [TMP]/repo/.claude/settings.local.json (11 events) → [REIN] hook claude-code
-        [ok  ] store: [TMP]/rein-home/rein.db (schema 2)
+        [ok  ] store: [TMP]/rein-home/rein.db (schema 3)
         [ok  ] audit: chain intact (1 records)
         [warn] events: no event received here yet
                fix: start a Claude Code session in this repository; if `rein doctor` still shows no event, run `claude --debug` and look for hook errors
-        [warn] failures: 2 recent hook failure(s); newest at [TIME] on unknown: the hook payload has no string field `tool_use_id`
+        [warn] failures: 2 recent hook failure(s); newest at [TIME] on PreToolUse: malformed hook payload: the hook payload has no string field `tool_use_id`
         [warn] spool: 2 event(s) were spooled to [TMP]/rein-home/spool after hook failures
                fix: see the hook failures above; the spooled payloads are kept for inspection
 
@@ -1225,10 +1266,15 @@ fn regression_config_error_quoted_a_secret_in_clear() {
 }
 
 #[test]
-fn empty_payload_exits_0_with_one_stderr_line() {
+fn empty_payload_is_denied_with_one_stderr_line() {
     let env = installed();
     let r = env.hook_raw(b"");
-    assert_eq!((r.code, r.stdout.as_str()), (0, ""));
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.contains(r#""permissionDecision":"deny""#),
+        "{}",
+        r.stdout
+    );
     assert_eq!(r.stderr.lines().count(), 1, "{:?}", r.stderr);
     let doctor = env.json(&["doctor", "--json"]);
     let failures: Vec<&Value> = doctor["checks"]

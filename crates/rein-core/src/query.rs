@@ -573,3 +573,44 @@ pub fn hook_failures(
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// The gate's decision on a step, as recorded.
+#[derive(Debug, Clone)]
+pub struct DecisionRow {
+    pub id: i64,
+    pub time: Micros,
+    pub answer: String,
+    pub mode: String,
+    pub enforced: bool,
+    pub reason: String,
+    pub rules: Vec<String>,
+    pub policy_hash: Option<String>,
+    pub detail: Value,
+    pub error: Option<String>,
+}
+
+/// The latest decision recorded for a step (a retried PreToolUse is decided again).
+pub fn decision_of_step(conn: &Connection, step: i64) -> Result<Option<DecisionRow>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, time, answer, mode, enforced, reason, rules, policy_hash, detail, error
+             FROM decisions WHERE step_id = ?1 ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([step], |r| {
+            let rules: String = r.get(6)?;
+            let detail: String = r.get(8)?;
+            Ok(DecisionRow {
+                id: r.get(0)?,
+                time: r.get(1)?,
+                answer: r.get(2)?,
+                mode: r.get(3)?,
+                enforced: r.get(4)?,
+                reason: r.get(5)?,
+                rules: serde_json::from_str(&rules).unwrap_or_default(),
+                policy_hash: r.get(7)?,
+                detail: serde_json::from_str(&detail).unwrap_or(Value::Null),
+                error: r.get(9)?,
+            })
+        })
+        .optional()?)
+}

@@ -82,9 +82,26 @@ fn relative(path: &Path, base: &Path) -> Option<String> {
         .map(|r| r.to_string_lossy().into_owned())
 }
 
+/// The directory a glob pattern reaches into: the path up to its first component with a
+/// wildcard. `rm -rf ~/*` empties the home directory just as `rm -rf ~` removes it.
+fn glob_base(path: &Path) -> Option<PathBuf> {
+    let mut base = PathBuf::from("/");
+    for c in path.components() {
+        if let Component::Normal(s) = c {
+            if s.to_string_lossy().contains(['*', '?', '[']) {
+                return Some(base);
+            }
+            base.push(s);
+        }
+    }
+    None
+}
+
 impl FileFacts {
     pub fn of(path: &Path, place: &Place) -> FileFacts {
         let path = normalize(&place.cwd, path);
+        // What a glob can reach is decided on its base directory.
+        let reach = glob_base(&path);
         let worktree = normalize(Path::new("/"), &place.worktree);
         let home = normalize(Path::new("/"), &place.home);
         let text = path.to_string_lossy().into_owned();
@@ -115,10 +132,10 @@ impl FileFacts {
             home_rel: home_rel.unwrap_or_default(),
             in_tmp,
             in_system,
-            is_root: path == Path::new("/"),
-            covers_home: home.starts_with(&path),
-            covers_worktree: worktree.starts_with(&path),
-            is_glob: text.contains(['*', '?', '[']),
+            is_root: reach.as_deref().unwrap_or(&path) == Path::new("/"),
+            covers_home: home.starts_with(reach.as_deref().unwrap_or(&path)),
+            covers_worktree: worktree.starts_with(reach.as_deref().unwrap_or(&path)),
+            is_glob: reach.is_some(),
             path: text,
         }
     }
@@ -153,6 +170,16 @@ mod tests {
         assert!(f.covers_home && f.covers_worktree && !f.in_worktree);
         let root = FileFacts::of(Path::new("/../.."), &place());
         assert!(root.is_root && root.covers_home);
+    }
+
+    #[test]
+    fn a_glob_reaches_what_its_base_directory_holds() {
+        let f = FileFacts::of(Path::new("/home/dev/*"), &place());
+        assert!(f.is_glob && f.covers_home && !f.is_root);
+        let r = FileFacts::of(Path::new("/**"), &place());
+        assert!(r.is_root);
+        let t = FileFacts::of(Path::new("/home/dev/project/target/*"), &place());
+        assert!(!t.covers_worktree && t.top == "target");
     }
 
     #[test]

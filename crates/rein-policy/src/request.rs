@@ -118,11 +118,24 @@ pub(crate) fn effects_of(call: &Call<'_>, limits: &Limits) -> Analysis {
                 .map(path)
                 .unwrap_or_else(|| place.cwd.clone());
             // A glob filter narrows what is read; a secret name in it is what matters.
-            let target = match str_field("glob") {
-                Some(g) if !g.contains('/') && !g.contains("**") => base.join("**").join(g),
-                _ => base,
+            let targets: Vec<PathBuf> = match str_field("glob") {
+                Some(g) => expand_braces(g)
+                    .into_iter()
+                    .map(|g| base.join("**").join(g.trim_start_matches("**/")))
+                    .collect(),
+                None => vec![base],
             };
-            one(EffectKind::Read { path: target })
+            Analysis {
+                effects: targets
+                    .into_iter()
+                    .map(|path| Effect {
+                        kind: EffectKind::Read { path },
+                        command: String::new(),
+                        via: Vec::new(),
+                    })
+                    .collect(),
+                unresolved: Vec::new(),
+            }
         }
         "WebFetch" => match str_field("url") {
             Some(url) => one(EffectKind::Network {
@@ -133,6 +146,37 @@ pub(crate) fn effects_of(call: &Call<'_>, limits: &Limits) -> Analysis {
         },
         _ => Analysis::default(),
     }
+}
+
+/// Expands `{a,b}` alternatives in a glob (nested and repeated, bounded), as ripgrep does.
+fn expand_braces(glob: &str) -> Vec<String> {
+    const MAX: usize = 64;
+    let mut out = vec![glob.to_owned()];
+    for _ in 0..8 {
+        let mut next = Vec::new();
+        let mut changed = false;
+        for g in &out {
+            let Some(open) = g.find('{') else {
+                next.push(g.clone());
+                continue;
+            };
+            let Some(close) = g[open..].find('}').map(|c| open + c) else {
+                next.push(g.clone());
+                continue;
+            };
+            changed = true;
+            for alt in g[open + 1..close].split(',') {
+                if next.len() < MAX {
+                    next.push(format!("{}{}{}", &g[..open], alt, &g[close + 1..]));
+                }
+            }
+        }
+        out = next;
+        if !changed {
+            break;
+        }
+    }
+    out
 }
 
 pub(crate) fn host_of(url: &str) -> String {
@@ -169,7 +213,12 @@ pub(crate) fn items(call: &Call<'_>, analysis: &Analysis) -> Vec<Item> {
     let mut seen = HashSet::new();
     for effect in &analysis.effects {
         let item = effect_item(call, effect);
-        if seen.insert((item.action, item.summary.clone(), item.via.clone())) {
+        if seen.insert((
+            item.action,
+            item.summary.clone(),
+            item.command.clone(),
+            item.via.clone(),
+        )) {
             out.push(item);
         }
     }

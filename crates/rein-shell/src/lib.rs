@@ -10,10 +10,19 @@
 //! size, nesting depth and time; whatever it cannot resolve is reported in
 //! [`Analysis::unresolved`], and the caller must then never answer allow.
 
+mod commands;
 mod effect;
+mod parse;
+mod paths;
+mod walk;
+mod word;
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub use parse::parses;
 
 pub use effect::{Analysis, Effect, EffectKind, Unresolved, UnresolvedKind, vcs_ops};
 
@@ -51,8 +60,76 @@ impl Default for Limits {
     }
 }
 
+/// Stack for the analysis thread: the parser and the walk recurse, and a stack overflow cannot be
+/// caught, so give them far more room than the pre-checked nesting bound needs.
+const STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// Extra wall-clock time allowed past the deadline before the caller stops waiting.
+const SLACK: Duration = Duration::from_millis(20);
+
 /// Analyzes one command line.
+///
+/// Never panics and returns within `limits.deadline` (plus a few milliseconds): the analysis runs
+/// on its own thread with a large stack, and whatever does not finish in time is reported as
+/// [`UnresolvedKind::Budget`].
 pub fn analyze(command: &str, ctx: &Context, limits: &Limits) -> Analysis {
-    let _ = (command, ctx, limits);
-    Analysis::default()
+    let start = Instant::now();
+    if command.len() > limits.max_bytes {
+        return single(
+            UnresolvedKind::TooLarge,
+            format!(
+                "the command is {} bytes, over the {}-byte limit",
+                command.len(),
+                limits.max_bytes
+            ),
+        );
+    }
+    let (tx, rx) = mpsc::channel();
+    let (cmd, ctx2, lim) = (command.to_string(), ctx.clone(), limits.clone());
+    let spawned = std::thread::Builder::new()
+        .name("rein-shell".into())
+        .stack_size(STACK_BYTES)
+        .spawn(move || {
+            let _ = tx.send(run(&cmd, &ctx2, &lim, start));
+        });
+    match spawned {
+        Ok(_) => {
+            let wait = limits.deadline.saturating_sub(start.elapsed()) + SLACK;
+            match rx.recv_timeout(wait) {
+                Ok(a) => a,
+                Err(mpsc::RecvTimeoutError::Timeout) => single(
+                    UnresolvedKind::Budget,
+                    "analysis ran out of its time budget".into(),
+                ),
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    single(UnresolvedKind::Budget, "analysis failed internally".into())
+                }
+            }
+        }
+        // No thread available: analyze inline (still bounded by the pre-checks).
+        Err(_) => run(command, ctx, limits, start),
+    }
+}
+
+fn single(kind: UnresolvedKind, reason: String) -> Analysis {
+    Analysis {
+        effects: Vec::new(),
+        unresolved: vec![Unresolved { kind, reason }],
+    }
+}
+
+/// The analysis proper, with a panic turned into an unresolved entry.
+fn run(command: &str, ctx: &Context, limits: &Limits, start: Instant) -> Analysis {
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let mut a = walk::Analyzer::new(ctx, limits, start);
+        let call = walk::Call {
+            via: Vec::new(),
+            command: String::new(),
+            depth: 0,
+            stdin: walk::Flow::Terminal,
+        };
+        a.analyze_source(command, &call);
+        a.finish()
+    }));
+    result.unwrap_or_else(|_| single(UnresolvedKind::Budget, "analysis failed internally".into()))
 }

@@ -84,6 +84,43 @@ pub fn files_json(versions: &[Version]) -> Vec<Value> {
         .collect()
 }
 
+/// A decision in brief, for `rein log --json`.
+pub(crate) fn decision_summary_json(d: &query::DecisionRow) -> Value {
+    json!({
+        "answer": d.answer,
+        "mode": d.mode,
+        "enforced": d.enforced,
+        "rules": d.rules,
+        "reason": d.reason,
+    })
+}
+
+/// The decision in a few words for the text log: `deny rein.secrets.dotenv`, or
+/// `monitor: would deny …` when it was not enforced. Allow is not shown.
+fn decision_text(d: &Value) -> Option<String> {
+    let answer = d.get("answer")?.as_str()?;
+    if answer == "allow" {
+        return None;
+    }
+    let rules: Vec<&str> = d["rules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let first = rules.first().copied().unwrap_or("(error)");
+    let more = if rules.len() > 1 {
+        format!(" +{}", rules.len() - 1)
+    } else {
+        String::new()
+    };
+    Some(if d["enforced"].as_bool() == Some(true) {
+        format!("[{answer}: {first}{more}]")
+    } else {
+        format!("[monitor, would {answer}: {first}{more}]")
+    })
+}
+
 fn outcome(step: &Step) -> &str {
     &step.status
 }
@@ -95,8 +132,10 @@ fn session_json(store: &rein_core::Store, s: &Session) -> crate::Result<Value> {
     let mut turn_values: Vec<Value> = Vec::new();
     let step_json = |st: &Step| -> crate::Result<Value> {
         let versions = query::versions_of_step(conn, st.id)?;
+        let decision = query::decision_of_step(conn, st.id)?;
         Ok(json!({
             "step": st.id,
+            "decision": decision.as_ref().map(decision_summary_json),
             "tool_use_id": st.tool_use_id,
             "tool": st.tool,
             "summary": rein_core::event::summarize_input(&st.tool, &st.input),
@@ -218,6 +257,9 @@ fn text(sessions: &[Value]) -> String {
                     s(st, "summary"),
                     sub
                 );
+                if let Some(d) = st.get("decision").and_then(decision_text) {
+                    let _ = writeln!(out, "{:17}{}", "", d);
+                }
                 if !files.is_empty() {
                     let _ = writeln!(out, "{:17}{}", "", files.join(", "));
                 }

@@ -44,6 +44,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
         None => None,
     };
     let versions = query::versions_of_step(store.conn(), id)?;
+    let decision = query::decision_of_step(store.conn(), id)?;
     let mut diff = String::new();
     for v in &versions {
         diff.push_str(&super::diff::render_change(
@@ -64,6 +65,18 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             "input": step.input,
             "outcome": step.status,
             "error": step.error,
+            "decision": decision.as_ref().map(|d| json!({
+                "answer": d.answer,
+                "mode": d.mode,
+                "enforced": d.enforced,
+                "reason": d.reason,
+                "rules": d.rules,
+                "policy_hash": d.policy_hash,
+                "time": rein_core::time::format_rfc3339_precise(d.time),
+                "effects": d.detail.get("effects"),
+                "matched": d.detail.get("rules"),
+                "error": d.error,
+            })),
             "response": step.response,
             "duration_ms": step.duration_ms,
             "time": rein_core::time::format_rfc3339_precise(step.started_at),
@@ -115,6 +128,36 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     let _ = writeln!(out, "outcome: {}{duration}", step.status);
     if let Some(e) = &step.error {
         let _ = writeln!(out, "error: {e}");
+    }
+    if let Some(d) = &decision {
+        let enforced = if d.enforced {
+            ""
+        } else {
+            " (monitor mode: not enforced)"
+        };
+        let _ = writeln!(out, "decision: {}{enforced}", d.answer);
+        let _ = writeln!(out, "  why: {}", d.reason);
+        for r in d
+            .detail
+            .get("rules")
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let _ = writeln!(
+                out,
+                "  rule {} ({}:{})",
+                r["id"].as_str().unwrap_or(""),
+                r["file"].as_str().unwrap_or(""),
+                r["line"].as_u64().unwrap_or(0)
+            );
+        }
+        if let Some(e) = &d.error {
+            let _ = writeln!(out, "  gate error: {e}");
+        }
+        if let Some(h) = &d.policy_hash {
+            let _ = writeln!(out, "  policy: {}", &h[..16.min(h.len())]);
+        }
     }
     if step.capture == "incomplete" {
         out.push_str("warning: file capture was incomplete for this step (see `rein doctor`)\n");
