@@ -194,7 +194,7 @@ fn decide_analysis(
         .map(|e| e.answer)
         .max()
         .unwrap_or(Answer::Allow);
-    rules.sort_by(|a, b| b.answer.cmp(&a.answer));
+    rules.sort_by_key(|r| std::cmp::Reverse(r.answer));
     let reason = explain(answer, &rules, effects.len());
     Ok(Decision {
         answer,

@@ -115,7 +115,7 @@ impl FileFacts {
         let in_system = !in_tmp
             && SYSTEM_DIRS.iter().any(|d| path.starts_with(d))
             && !path.starts_with(&worktree)
-            && !(path.starts_with(&home) && home != Path::new("/"));
+            && (!path.starts_with(&home) || home == Path::new("/"));
         FileFacts {
             name: path
                 .file_name()

@@ -48,6 +48,8 @@ const GATE_DEADLINE: Duration = Duration::from_secs(10);
 
 pub fn run(args: Args) -> ExitCode {
     let Agent::ClaudeCode = args.agent;
+    // Panics are caught and reported as one line; the default hook would print several.
+    std::panic::set_hook(Box::new(|_| {}));
     let mut payload = Vec::new();
     let limit = claude_code::MAX_PAYLOAD_BYTES as u64 + 1;
     let read = std::io::stdin()

@@ -92,6 +92,7 @@ impl TestEnv {
         cmd.env_clear()
             .env("HOME", &self.home)
             .env("REIN_HOME", &self.rein_home)
+            .env("REIN_MACHINE_POLICY_DIR", self.root.join("machine-policy"))
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_AUTHOR_NAME", "Dev")
@@ -133,9 +134,15 @@ impl TestEnv {
     }
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: &[u8]) -> Run {
+        self.run_with_stdin_env(args, stdin, &[])
+    }
+
+    /// Like [`TestEnv::run_with_stdin`], with extra environment variables.
+    pub fn run_with_stdin_env(&self, args: &[&str], stdin: &[u8], vars: &[(&str, &str)]) -> Run {
         let mut child = self
             .command(rein_bin())
             .args(args)
+            .envs(vars.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
