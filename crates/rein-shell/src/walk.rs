@@ -24,6 +24,8 @@ pub(crate) enum Flow {
     Network(String),
     /// The content of a file.
     File(PathBuf),
+    /// File paths listed by `find ROOT [-name PAT]`, `git ls-files`: a glob like `ROOT/**/PAT`.
+    Paths(String),
     /// Anything else.
     Unknown,
 }
@@ -76,7 +78,24 @@ pub(crate) struct Analyzer<'a> {
     unresolved_seen: HashSet<String>,
     commands: usize,
     stopped: bool,
+    /// `alias NAME=VALUE` definitions seen so far.
+    pub aliases: HashMap<String, String>,
+    /// Aliases being expanded (no recursion into the same alias).
+    pub expanding: Vec<String>,
+    /// Files written earlier in this command line, with what was written to them.
+    pub files: HashMap<PathBuf, Flow>,
+    /// Stdout redirection targets of the simple command being analyzed (path, append).
+    stdout_targets: Vec<(PathBuf, bool)>,
+    /// Process substitutions seen, for their `/dev/fd/N` names.
+    procsubs: usize,
+    /// Set when a list's output mixed known and unknown parts.
+    pub mixed_output: bool,
 }
+
+/// Most files whose written content is tracked.
+const MAX_FILES: usize = 256;
+/// Longest written content kept for later analysis.
+const MAX_CONTENT: usize = 64 * 1024;
 
 /// Longest `Effect::command` kept.
 const MAX_COMMAND_CHARS: usize = 200;
@@ -88,6 +107,7 @@ impl<'a> Analyzer<'a> {
             "HOME".into(),
             Var::Known(ctx.home.to_string_lossy().into_owned()),
         );
+        env.insert("IFS".into(), Var::Known(" \t\n".into()));
         env.insert(
             "PWD".into(),
             Var::Known(ctx.cwd.to_string_lossy().into_owned()),
@@ -104,6 +124,12 @@ impl<'a> Analyzer<'a> {
             unresolved_seen: HashSet::new(),
             commands: 0,
             stopped: false,
+            aliases: HashMap::new(),
+            expanding: Vec::new(),
+            files: HashMap::new(),
+            stdout_targets: Vec::new(),
+            procsubs: 0,
+            mixed_output: false,
         }
     }
 
@@ -211,11 +237,63 @@ impl<'a> Analyzer<'a> {
         make: impl Fn(PathBuf) -> EffectKind,
     ) {
         for p in self.paths_of(arg, what) {
-            if is_null_device(&p) {
+            // Writing to `/dev/null` does nothing; deleting it is real.
+            if what != "delete" && is_null_device(&p) {
                 continue;
+            }
+            if what == "write" && !self.files.contains_key(&p) {
+                self.record_file(p.clone(), Flow::Unknown);
+            } else if what == "delete" {
+                self.files.remove(&p);
             }
             self.emit(make(p), call);
         }
+    }
+
+    /// Records what a command wrote to a file (bounded).
+    pub fn record_file(&mut self, p: PathBuf, content: Flow) {
+        let content = match content {
+            Flow::Known { text, .. } if text.len() > MAX_CONTENT => Flow::Unknown,
+            Flow::Known { .. } | Flow::Network(_) | Flow::Decoded => content,
+            _ => Flow::Unknown,
+        };
+        if self.files.len() < MAX_FILES || self.files.contains_key(&p) {
+            self.files.insert(p, content);
+        }
+    }
+
+    /// If `path` was written earlier in this command line, analyzes its content as code run by
+    /// `who` and returns true.
+    pub fn written_code(&mut self, path: &std::path::Path, who: &str, call: &Call) -> bool {
+        let Some(flow) = self.files.get(path).cloned() else {
+            return false;
+        };
+        let shown = clip(&path.to_string_lossy());
+        match flow {
+            Flow::Known { text, decoded } => {
+                if decoded {
+                    self.unresolved(
+                        UnresolvedKind::DecodedToShell,
+                        format!("`{who}` runs decoded data written to `{shown}`"),
+                    );
+                }
+                let mut c = call.nested(who);
+                c.stdin = Flow::Terminal;
+                self.analyze_source(&text, &c);
+            }
+            Flow::Network(url) => self.emit(EffectKind::RemoteCode { source: url }, call),
+            Flow::Decoded => self.unresolved(
+                UnresolvedKind::DecodedToShell,
+                format!("`{who}` runs decoded data written to `{shown}`"),
+            ),
+            _ => self.unresolved(
+                UnresolvedKind::OpaqueCode,
+                format!(
+                    "`{who}` runs `{shown}`, written earlier in this command with unknown content"
+                ),
+            ),
+        }
+        true
     }
 
     pub fn read(&mut self, arg: &Arg, call: &Call) {
@@ -267,7 +345,8 @@ impl<'a> Analyzer<'a> {
             Ok(program) => {
                 let mut out = Flow::Terminal;
                 for list in &program.complete_commands {
-                    out = self.walk_list(list, call);
+                    let next = self.walk_list(list, call);
+                    out = self.combine(out, next);
                 }
                 out
             }
@@ -298,13 +377,40 @@ impl<'a> Analyzer<'a> {
             if self.stopped() {
                 return Flow::Unknown;
             }
-            out = self.walk_pipeline(&and_or.first, call);
+            let next = self.walk_pipeline(&and_or.first, call);
+            out = self.combine(out, next);
             for next in &and_or.additional {
                 let (ast::AndOr::And(p) | ast::AndOr::Or(p)) = next;
-                out = self.walk_pipeline(p, call);
+                let next = self.walk_pipeline(p, call);
+                out = self.combine(out, next);
             }
         }
         out
+    }
+
+    /// The output of two commands run one after the other: known texts concatenate; otherwise
+    /// the later one is kept (as before) and the mix is noted.
+    fn combine(&mut self, prev: Flow, next: Flow) -> Flow {
+        match (prev, next) {
+            (Flow::Terminal, n) => n,
+            (
+                Flow::Known {
+                    text: a,
+                    decoded: d1,
+                },
+                Flow::Known {
+                    text: b,
+                    decoded: d2,
+                },
+            ) if a.len() + b.len() <= MAX_CONTENT => Flow::Known {
+                text: a + &b,
+                decoded: d1 || d2,
+            },
+            (_, n) => {
+                self.mixed_output = true;
+                n
+            }
+        }
     }
 
     fn walk_pipeline(&mut self, p: &ast::Pipeline, call: &Call) -> Flow {
@@ -327,6 +433,7 @@ impl<'a> Analyzer<'a> {
             ast::Command::Simple(sc) => self.simple(sc, call),
             ast::Command::Compound(cc, redirects) => {
                 let mut call = call.clone();
+                let outer = std::mem::take(&mut self.stdout_targets);
                 if let Some(r) = redirects {
                     for redir in &r.0 {
                         if let Some(stdin) = self.redirect(redir, &call) {
@@ -334,7 +441,9 @@ impl<'a> Analyzer<'a> {
                         }
                     }
                 }
-                self.compound(cc, &call)
+                let targets = std::mem::replace(&mut self.stdout_targets, outer);
+                let out = self.compound(cc, &call);
+                self.store_output(targets, out)
             }
             ast::Command::Function(f) => {
                 // Bodies are analyzed where defined; calls then run a command we already saw.
@@ -474,7 +583,13 @@ impl<'a> Analyzer<'a> {
                             self.read(&arg, call);
                             self.write(&arg, call);
                         }
-                        K::Write | K::Append | K::Clobber => self.write(&arg, call),
+                        K::Write | K::Append | K::Clobber => {
+                            self.write(&arg, call);
+                            if fd.unwrap_or(1) == 1 && arg.known {
+                                let p = normalize(&self.cwd, &arg.text);
+                                self.stdout_targets.push((p, matches!(kind, K::Append)));
+                            }
+                        }
                         K::DuplicateOutput | K::DuplicateInput => {
                             let t = arg.text.as_str();
                             if t != "-" && !t.chars().all(|c| c.is_ascii_digit()) {
@@ -495,9 +610,13 @@ impl<'a> Analyzer<'a> {
                     (matches!(kind, K::Read) && fd.unwrap_or(0) == 0).then_some(out)
                 }
             },
-            R::OutputAndError(w, _) => {
+            R::OutputAndError(w, append) => {
                 let arg = self.eval_single(&w.value, call);
                 self.write(&arg, call);
+                if arg.known {
+                    let p = normalize(&self.cwd, &arg.text);
+                    self.stdout_targets.push((p, *append));
+                }
                 None
             }
             R::HereDocument(_, doc) => {
@@ -606,20 +725,32 @@ impl<'a> Analyzer<'a> {
             }
         }
         call.command = command_string(&argv);
+        let outer = std::mem::take(&mut self.stdout_targets);
         for r in redirects {
             if let Some(stdin) = self.redirect(r, &call) {
                 call.stdin = stdin;
             }
         }
+        let targets = std::mem::replace(&mut self.stdout_targets, outer);
         if argv.is_empty() {
             // Plain assignments persist in the shell.
             for (name, value) in assignments {
                 self.set_var(&name, &value);
             }
-            return Flow::Unknown;
+            return self.store_output(
+                targets,
+                Flow::Known {
+                    text: String::new(),
+                    decoded: false,
+                },
+            );
+        }
+        if let Some(out) = self.expand_alias(sc, &argv, &call) {
+            return self.store_output(targets, out);
         }
         if assignments.is_empty() {
-            return self.exec(&argv, &call);
+            let out = self.exec(&argv, &call);
+            return self.store_output(targets, out);
         }
         // `FOO=1 cmd`: the assignments hold for this command only.
         let saved = self.env.clone();
@@ -628,7 +759,78 @@ impl<'a> Analyzer<'a> {
         }
         let out = self.exec(&argv, &call);
         self.env = saved;
-        out
+        self.store_output(targets, out)
+    }
+
+    /// Stores a command's output in the files its stdout was redirected to; what remains on
+    /// stdout is then unknown.
+    fn store_output(&mut self, targets: Vec<(PathBuf, bool)>, out: Flow) -> Flow {
+        if targets.is_empty() {
+            return out;
+        }
+        for (p, append) in targets {
+            if is_null_device(&p) {
+                continue;
+            }
+            let content = match (append, self.files.get(&p), &out) {
+                (false, _, o) => o.clone(),
+                (
+                    true,
+                    Some(Flow::Known {
+                        text: a,
+                        decoded: d1,
+                    }),
+                    Flow::Known {
+                        text: b,
+                        decoded: d2,
+                    },
+                ) => Flow::Known {
+                    text: format!("{a}{b}"),
+                    decoded: *d1 || *d2,
+                },
+                (true, None, o) => o.clone(),
+                (true, Some(prev), _) => match prev {
+                    Flow::Network(_) | Flow::Decoded => prev.clone(),
+                    _ => Flow::Unknown,
+                },
+            };
+            self.record_file(p, content);
+        }
+        Flow::Unknown
+    }
+
+    /// Expands an alias defined earlier in this command line in command position.
+    fn expand_alias(&mut self, sc: &ast::SimpleCommand, argv: &[Arg], call: &Call) -> Option<Flow> {
+        let first = argv.first()?;
+        if !first.known || self.aliases.is_empty() {
+            return None;
+        }
+        // The raw command word: a quoted or escaped word is not alias-expanded.
+        let raw = sc
+            .prefix
+            .iter()
+            .flat_map(|p| p.0.iter())
+            .find_map(|i| match i {
+                ast::CommandPrefixOrSuffixItem::Word(w) => Some(w.value.clone()),
+                _ => None,
+            })
+            .or_else(|| sc.word_or_name.as_ref().map(|w| w.value.clone()))?;
+        if raw != first.text || self.expanding.contains(&raw) || self.expanding.len() >= 16 {
+            return None;
+        }
+        let value = self.aliases.get(&raw)?.clone();
+        let rest = argv.get(1..).unwrap_or_default();
+        let src = if rest.is_empty() {
+            value
+        } else {
+            format!("{value} {}", command_string(rest))
+        };
+        self.expanding.push(raw.clone());
+        let mut c = call.wrap(&format!("alias {}", clip(&raw)));
+        c.command = clip(&src);
+        let out = self.analyze_source(&src, &c);
+        self.expanding.pop();
+        Some(out)
     }
 
     /// Runs a process substitution; the argument is a pipe whose content we track.
@@ -644,8 +846,11 @@ impl<'a> Analyzer<'a> {
         let out = self.walk_list(&sub.list, &c);
         self.env = env;
         self.cwd = cwd;
-        let mut a = Arg::unknown("/dev/fd/63");
+        let name = format!("/dev/fd/{}", 63 + self.procsubs);
+        self.procsubs += 1;
+        let mut a = Arg::unknown(name.clone());
         if matches!(kind, ast::ProcessSubstitutionKind::Read) {
+            self.record_file(PathBuf::from(&name), out.clone());
             match out {
                 Flow::Network(u) => a.remote = Some(u),
                 Flow::Decoded => a.decoded = true,

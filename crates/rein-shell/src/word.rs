@@ -103,20 +103,27 @@ impl Builder {
         }
     }
 
-    /// An unquoted known expansion: split on whitespace like the default IFS.
-    fn split(&mut self, text: &str) {
-        if text.starts_with(char::is_whitespace) {
+    /// An unquoted known expansion: split on the characters of `ifs` (empty fields dropped).
+    fn split(&mut self, text: &str, ifs: &str) {
+        if ifs.is_empty() {
+            self.lit(text, true);
+            return;
+        }
+        let is_sep = |c: char| ifs.contains(c);
+        if text.starts_with(is_sep) {
             self.end_field();
         }
         let mut first = true;
-        for w in text.split_whitespace() {
+        let mut any = false;
+        for w in text.split(is_sep).filter(|w| !w.is_empty()) {
             if !first {
                 self.end_field();
             }
             first = false;
+            any = true;
             self.lit(w, true);
         }
-        if text.ends_with(char::is_whitespace) && !text.trim().is_empty() {
+        if text.ends_with(is_sep) && any {
             self.end_field();
         }
     }
@@ -649,8 +656,12 @@ impl Analyzer<'_> {
                         .replace("\\$", "$")
                         .replace("\\\\", "\\");
                     let flow = self.substitute(&inner, call);
-                    let (remote, decoded) = flow_taint(&flow);
-                    b.unknown(format!("`{}`", clip(&raw)), remote, decoded);
+                    if let Some(v) = self.sub_value(&flow) {
+                        self.push_known(b, &v, quoted, &format!("`{}`", clip(&raw)));
+                    } else {
+                        let (remote, decoded) = flow_taint(&flow);
+                        b.unknown(format!("`{}`", clip(&raw)), remote, decoded);
+                    }
                     i = end + 1;
                 }
                 '~' if i == 0 && word_start && mode == Mode::Unquoted => {
@@ -733,8 +744,12 @@ impl Analyzer<'_> {
                 let end = paren_end(c, i + 2).unwrap_or(c.len());
                 let inner: String = c.get(i + 2..end).unwrap_or_default().iter().collect();
                 let flow = self.substitute(&inner, call);
-                let (remote, decoded) = flow_taint(&flow);
-                b.unknown(format!("$({})", clip(&inner)), remote, decoded);
+                if let Some(v) = self.sub_value(&flow) {
+                    self.push_known(b, &v, quoted, &format!("$({})", clip(&inner)));
+                } else {
+                    let (remote, decoded) = flow_taint(&flow);
+                    b.unknown(format!("$({})", clip(&inner)), remote, decoded);
+                }
                 end + 1
             }
             Some('{') => {
@@ -763,15 +778,42 @@ impl Analyzer<'_> {
         }
     }
 
+    /// The current `IFS`; `None` when it is not known.
+    fn ifs(&self) -> Option<String> {
+        match self.lookup("IFS") {
+            Some(Var::Known(v)) => Some(v),
+            Some(Var::Unknown { .. }) => None,
+            None => Some(" \t\n".to_string()),
+        }
+    }
+
+    /// Pushes a known value, split on `IFS` when unquoted.
+    fn push_known(&mut self, b: &mut Builder, v: &str, quoted: bool, repr: &str) {
+        if quoted {
+            b.lit(v, true);
+            return;
+        }
+        match self.ifs() {
+            Some(ifs) => b.split(v, &ifs),
+            None => b.unknown(repr.to_string(), None, false),
+        }
+    }
+
+    /// The value of a command substitution whose output is known text (`$(echo rm)`), trailing
+    /// newlines removed.
+    fn sub_value(&self, flow: &Flow) -> Option<String> {
+        match flow {
+            Flow::Known {
+                text,
+                decoded: false,
+            } if text.len() <= 4096 => Some(text.trim_end_matches('\n').to_string()),
+            _ => None,
+        }
+    }
+
     fn push_var(&mut self, name: &str, repr: &str, quoted: bool, b: &mut Builder) {
         match self.lookup(name) {
-            Some(Var::Known(v)) => {
-                if quoted {
-                    b.lit(&v, true);
-                } else {
-                    b.split(&v);
-                }
-            }
+            Some(Var::Known(v)) => self.push_known(b, &v, quoted, repr),
             Some(Var::Unknown { remote, decoded }) => b.unknown(repr.to_string(), remote, decoded),
             None => b.unknown(repr.to_string(), None, false),
         }
@@ -812,7 +854,7 @@ impl Analyzer<'_> {
             if matches!(*op, "+" | ":+") {
                 if set_nonempty {
                     let a = self.eval_single(word, call);
-                    push_arg(b, &a, quoted);
+                    self.push_arg(b, &a, quoted);
                 } else if value.is_none() {
                     b.unknown(repr, None, false);
                 }
@@ -820,7 +862,7 @@ impl Analyzer<'_> {
             }
             if use_default {
                 let a = self.eval_single(word, call);
-                push_arg(b, &a, quoted);
+                self.push_arg(b, &a, quoted);
                 return;
             }
             if matches!(value, Some(Var::Unknown { .. }) | None) {
@@ -834,28 +876,30 @@ impl Analyzer<'_> {
         b.unknown(repr, None, false);
     }
 
+    fn push_arg(&mut self, b: &mut Builder, a: &Arg, quoted: bool) {
+        if a.known {
+            self.push_known(b, &a.text, quoted, &a.text);
+        } else {
+            b.unknown(a.text.clone(), a.remote.clone(), a.decoded);
+        }
+    }
+
     /// Runs a command substitution's body for effects; its output value is unknown.
     pub(crate) fn substitute(&mut self, inner: &str, call: &Call) -> Flow {
         let saved_env = self.env.clone();
         let saved_cwd = self.cwd.clone();
         let mut sub = call.nested("$(…)");
         sub.stdin = Flow::Terminal;
-        let flow = self.analyze_source(inner, &sub);
+        let outer_mixed = std::mem::replace(&mut self.mixed_output, false);
+        let mut flow = self.analyze_source(inner, &sub);
+        if self.mixed_output && matches!(flow, Flow::Known { decoded: false, .. }) {
+            // Part of the output is not known: so is the value.
+            flow = Flow::Unknown;
+        }
+        self.mixed_output |= outer_mixed;
         self.env = saved_env;
         self.cwd = saved_cwd;
         flow
-    }
-}
-
-fn push_arg(b: &mut Builder, a: &Arg, quoted: bool) {
-    if a.known {
-        if quoted {
-            b.lit(&a.text, true);
-        } else {
-            b.split(&a.text);
-        }
-    } else {
-        b.unknown(a.text.clone(), a.remote.clone(), a.decoded);
     }
 }
 

@@ -178,7 +178,8 @@ fn xargs_replace_unknown() {
 
 #[test]
 fn dynamic_command_word() {
-    let a = run("$(echo rm) -rf /");
+    // A substitution of known output is evaluated (see tests/regressions.rs).
+    let a = run("$(cat cmd.txt) -rf /");
     assert!(has_unresolved(&a, U::DynamicCommand));
     let a = run("$CMD /tmp/x");
     assert!(has_unresolved(&a, U::DynamicCommand));
@@ -416,12 +417,14 @@ fn scripts_are_ordinary_work() {
 
 #[test]
 fn opaque_code() {
-    assert!(has_unresolved(&run("source ./env.sh"), U::OpaqueCode));
+    // Sourcing a project file is read + exec (like `bash script.sh`); only unknown files are opaque.
+    assert!(!has_unresolved(&run("source ./env.sh"), U::OpaqueCode));
+    assert!(has_unresolved(&run("source \"$F\""), U::OpaqueCode));
     assert!(has_unresolved(&run("cat x.sh | bash"), U::OpaqueCode));
     assert!(has_unresolved(&run("bash < x.sh"), U::OpaqueCode));
     assert!(has_unresolved(
         &run("echo aGk= | base64 --decode | $(echo sh)"),
-        U::DynamicCommand
+        U::DecodedToShell
     ));
     assert!(has_unresolved(
         &run("cat blob | base64 -d | bash"),

@@ -26,6 +26,48 @@ fn classify_sql(stmt: &str) -> Option<(String, bool)> {
     Some((op, destructive))
 }
 
+/// True when SQL text (with sqlite dot-commands) only reads.
+fn sql_read_only(text: &str) -> bool {
+    let mut any = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(dot) = line.strip_prefix('.') {
+            let cmd = dot.split_whitespace().next().unwrap_or("");
+            if !matches!(
+                cmd,
+                "tables"
+                    | "schema"
+                    | "headers"
+                    | "mode"
+                    | "indexes"
+                    | "databases"
+                    | "width"
+                    | "show"
+                    | "help"
+                    | "quit"
+                    | "exit"
+                    | "fullschema"
+            ) {
+                return false;
+            }
+            any = true;
+            continue;
+        }
+        for stmt in line.split(';') {
+            let w = stmt.trim().to_lowercase();
+            let first = w.split_whitespace().next().unwrap_or("");
+            if first.is_empty() {
+                continue;
+            }
+            if !matches!(first, "select" | "explain") {
+                return false;
+            }
+            any = true;
+        }
+    }
+    any
+}
+
 /// Classifies a redis command line.
 fn classify_redis(line: &str) -> Option<(String, bool)> {
     let op = line.split_whitespace().next()?.to_lowercase();
@@ -118,7 +160,7 @@ impl Analyzer<'_> {
                 let text = text.clone();
                 self.statements(engine, &text, call);
             }
-            Flow::File(_) | Flow::Network(_) | Flow::Decoded | Flow::Unknown => {
+            Flow::File(_) | Flow::Network(_) | Flow::Decoded | Flow::Paths(_) | Flow::Unknown => {
                 self.database(engine, "script", false, call);
             }
             Flow::Terminal => self.database(engine, "connect", false, call),
@@ -219,6 +261,14 @@ impl Analyzer<'_> {
                 self.database("prisma", "migrate reset", true, call);
                 return Some(Flow::Unknown);
             }
+            "prisma"
+                if args.first().is_some_and(|a| a.text == "db")
+                    && args.get(1).is_some_and(|a| a.text == "push") =>
+            {
+                let destructive = args.iter().any(|a| a.text == "--accept-data-loss");
+                self.database("prisma", "push", destructive, call);
+                return Some(Flow::Unknown);
+            }
             "rails" | "rake" | "bin/rails" => {
                 for a in args {
                     let t = a.text.as_str();
@@ -272,8 +322,16 @@ impl Analyzer<'_> {
             _ => Vec::new(),
         };
         if let Some(db) = o.operands.first().filter(|_| engine == "sqlite") {
+            // The database file is read; it is written unless every statement only reads.
             let db = db.clone();
-            self.write(&db, call);
+            self.read(&db, call);
+            let read_only = match super::join_known(&trailing) {
+                Ok(s) if !trailing.is_empty() && queries.is_empty() => sql_read_only(&s),
+                _ => false,
+            };
+            if !read_only {
+                self.write(&db, call);
+            }
         }
         if !trailing.is_empty() {
             let joined = super::join_known(&trailing);

@@ -374,6 +374,71 @@ impl Analyzer<'_> {
                 Flow::Unknown
             }
             "tar" | "bsdtar" => self.tar(args, call),
+            "mkfs" | "mke2fs" | "mkswap" | "wipefs" | "sgdisk" | "sfdisk" | "blkdiscard"
+            | "fdisk" | "gdisk" | "parted" | "mkdosfs" | "mkntfs" | "zpool" | "pvcreate" => {
+                // Formatting or repartitioning a device destroys what is on it.
+                let listing = args.iter().any(|a| {
+                    matches!(
+                        a.text.as_str(),
+                        "-l" | "--list" | "print" | "-p" | "--print"
+                    )
+                });
+                for f in args
+                    .iter()
+                    .filter(|a| a.text.starts_with("/dev/") && !listing)
+                {
+                    self.delete(f, true, call);
+                    self.write(f, call);
+                }
+                Flow::Unknown
+            }
+            n if n.starts_with("mkfs.") => {
+                for f in args.iter().filter(|a| a.text.starts_with("/dev/")) {
+                    self.delete(f, true, call);
+                    self.write(f, call);
+                }
+                Flow::Unknown
+            }
+            "yq" if args.iter().any(|a| {
+                a.known
+                    && (a.text == "--inplace"
+                        || (a.text.starts_with('-')
+                            && !a.text.starts_with("--")
+                            && a.text.contains('i')))
+            }) =>
+            {
+                let o = parse_opts(
+                    args,
+                    "Iop",
+                    &[
+                        "--arg",
+                        "--indent",
+                        "--output-format",
+                        "--input-format",
+                        "--front-matter",
+                    ],
+                    false,
+                );
+                let from_file = o.has(&["--from-file"]);
+                for f in o.operands.iter().skip(usize::from(!from_file)) {
+                    self.read(f, call);
+                    self.write(f, call);
+                }
+                Flow::Unknown
+            }
+            "prettier" | "eslint" | "biome" | "black" | "ruff" | "rustfmt" | "gofmt"
+                if args
+                    .iter()
+                    .any(|a| matches!(a.text.as_str(), "--write" | "-w" | "--fix" | "--apply"))
+                    || matches!(name, "black" | "rustfmt") =>
+            {
+                for f in args.iter().filter(|a| {
+                    !a.text.starts_with('-') && !matches!(a.text.as_str(), "format" | "check")
+                }) {
+                    self.write(f, call);
+                }
+                Flow::Unknown
+            }
             "unzip" => {
                 let o = parse_opts(args, "dxP", &[], false);
                 if let Some(z) = o.operands.first() {

@@ -434,6 +434,54 @@ impl Analyzer<'_> {
             "apply" | "am" => {
                 self.vcs(vcs_ops::OTHER, first, call);
             }
+            "checkout-index" => {
+                let force = has(&["--force"]) || short_has('f');
+                let op = if force && (has(&["--all"]) || short_has('a') || !operands.is_empty()) {
+                    vcs_ops::DISCARD
+                } else {
+                    vcs_ops::OTHER
+                };
+                self.vcs(op, first, call);
+            }
+            "worktree" => {
+                let force = has(&["--force"]) || short_has('f');
+                if first.as_deref() == Some("remove") {
+                    for d in operands.iter().skip(1) {
+                        let d = (*d).clone();
+                        self.delete(&d, true, call);
+                    }
+                }
+                let op = if force && matches!(first.as_deref(), Some("remove")) {
+                    vcs_ops::DISCARD
+                } else {
+                    vcs_ops::OTHER
+                };
+                self.vcs(op, first, call);
+            }
+            "show" | "cat-file" => {
+                // `REV:PATH` reads a file's content from history.
+                for a in &operands {
+                    if let Some((_rev, path)) = a.text.split_once(':')
+                        && !path.is_empty()
+                        && !path.starts_with("//")
+                    {
+                        let mut f = (*a).clone();
+                        f.text = path.to_string();
+                        f.known_prefix = f
+                            .known_prefix
+                            .split_once(':')
+                            .map_or(String::new(), |(_, p)| p.to_string());
+                        f.pattern = None;
+                        self.read(&f, call);
+                    }
+                }
+                self.vcs(vcs_ops::OTHER, first, call);
+            }
+            "ls-files" => {
+                self.vcs(vcs_ops::OTHER, first, call);
+                let base = self.cwd.to_string_lossy().trim_end_matches('/').to_string();
+                return Flow::Paths(format!("{base}/**"));
+            }
             _ => self.vcs(vcs_ops::OTHER, first, call),
         }
         Flow::Unknown

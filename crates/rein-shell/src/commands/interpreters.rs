@@ -268,7 +268,9 @@ impl Analyzer<'_> {
             self.analyze_source(code, call);
             return;
         }
-        let toks = lex(code, lang);
+        let home = self.ctx.home.to_string_lossy().into_owned();
+        let code = resolve_home(code, &home);
+        let toks = lex(&code, lang);
         let bare = matches!(lang, Lang::Perl | Lang::Ruby | Lang::Php);
         for t in &toks {
             if let Tok::Shell(s) = t {
@@ -633,6 +635,158 @@ impl Analyzer<'_> {
             _ => {}
         }
     }
+}
+
+/// Expressions for the home directory in Python, JavaScript, Ruby, Perl and PHP.
+const HOME_EXPRS: &[&str] = &[
+    "pathlib.Path.home()",
+    "Path.home()",
+    "os.environ.get('HOME')",
+    "os.environ.get(\"HOME\")",
+    "os.environ['HOME']",
+    "os.environ[\"HOME\"]",
+    "os.getenv('HOME')",
+    "os.getenv(\"HOME\")",
+    "require('os').homedir()",
+    "require(\"os\").homedir()",
+    "require('node:os').homedir()",
+    "os.homedir()",
+    "process.env.HOME",
+    "process.env['HOME']",
+    "process.env[\"HOME\"]",
+    "ENV.fetch('HOME')",
+    "ENV.fetch(\"HOME\")",
+    "ENV['HOME']",
+    "ENV[\"HOME\"]",
+    "Dir.home",
+    "$ENV{HOME}",
+    "$ENV{'HOME'}",
+    "$ENV{\"HOME\"}",
+    "getenv('HOME')",
+    "getenv(\"HOME\")",
+    "$_SERVER['HOME']",
+];
+
+/// Rewrites home-directory expressions into string literals of `home` (`os.path.expanduser('~/x')`
+/// → `'/home/dev/x'`), and joins `os.path.join` of literals, so the call analysis sees paths.
+fn resolve_home(code: &str, home: &str) -> String {
+    if code.len() > 256 * 1024 {
+        return code.to_string();
+    }
+    let lit = format!("'{home}'");
+    let mut out = code.to_string();
+    // Perl/Ruby/PHP interpolate the environment inside double-quoted strings.
+    for e in ["\"$ENV{HOME}", "\"#{ENV['HOME']}", "\"#{Dir.home}"] {
+        out = out.replace(e, &format!("\"{home}"));
+    }
+    for e in HOME_EXPRS {
+        if out.contains(e) {
+            out = out.replace(e, &lit);
+        }
+    }
+    for f in ["expanduser(", "expand_path("] {
+        out = replace_tilde_calls(&out, f, home);
+    }
+    join_literals(&out, "os.path.join(")
+}
+
+/// `f('~/x')` → `'/home/dev/x'` for a call `f(` whose only argument is a `~` literal.
+fn replace_tilde_calls(code: &str, f: &str, home: &str) -> String {
+    let mut out = String::new();
+    let mut rest = code;
+    let mut n = 0;
+    while let Some(pos) = rest.find(f) {
+        n += 1;
+        if n > 256 {
+            break;
+        }
+        let (before, after) = rest.split_at(pos);
+        // Include any dotted prefix (`os.path.`) in what is replaced.
+        let keep =
+            before.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '.' || c == '_');
+        let args = after.get(f.len()..).unwrap_or("");
+        let mut chars = args.chars();
+        let q = chars.next();
+        if let Some(q @ ('\'' | '"')) = q
+            && let Some(end) = args.get(1..).and_then(|a| a.find(q))
+            && let Some(inner) = args.get(1..1 + end)
+            && inner.starts_with('~')
+            && !inner.starts_with("~~")
+            && args.get(end + 2..).is_some_and(|r| r.starts_with(')'))
+            && (inner.len() == 1 || inner.get(1..2) == Some("/"))
+        {
+            out.push_str(keep);
+            out.push('\'');
+            out.push_str(home);
+            out.push_str(inner.get(1..).unwrap_or(""));
+            out.push('\'');
+            rest = args.get(end + 3..).unwrap_or("");
+            continue;
+        }
+        out.push_str(before);
+        out.push_str(f);
+        rest = args;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `os.path.join('a', 'b')` of literals → `'a/b'`.
+fn join_literals(code: &str, f: &str) -> String {
+    let mut out = String::new();
+    let mut rest = code;
+    let mut n = 0;
+    while let Some(pos) = rest.find(f) {
+        n += 1;
+        if n > 256 {
+            break;
+        }
+        let (before, after) = rest.split_at(pos);
+        let args = after.get(f.len()..).unwrap_or("");
+        let Some(close) = args.find(')') else {
+            break;
+        };
+        let inner = args.get(..close).unwrap_or("");
+        let parts: Vec<&str> = inner.split(',').map(str::trim).collect();
+        let lits: Option<Vec<&str>> = parts
+            .iter()
+            .map(|p| {
+                let q = p.chars().next()?;
+                (matches!(q, '\'' | '"') && p.len() >= 2 && p.ends_with(q))
+                    .then(|| p.get(1..p.len() - 1))
+                    .flatten()
+                    .filter(|s| !s.contains(['\'', '"', '\\']))
+            })
+            .collect();
+        match lits {
+            Some(l) if !l.is_empty() => {
+                let mut joined = String::new();
+                for part in l {
+                    if part.starts_with('/') || joined.is_empty() {
+                        joined = part.to_string();
+                    } else {
+                        if !joined.ends_with('/') {
+                            joined.push('/');
+                        }
+                        joined.push_str(part);
+                    }
+                }
+                out.push_str(before);
+                out.push('\'');
+                out.push_str(&joined);
+                out.push('\'');
+            }
+            _ => {
+                out.push_str(before);
+                out.push_str(f);
+                out.push_str(inner);
+                out.push(')');
+            }
+        }
+        rest = args.get(close + 1..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
 }
 
 fn is_http_client(name: &str) -> bool {

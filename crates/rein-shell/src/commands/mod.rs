@@ -169,6 +169,13 @@ impl Analyzer<'_> {
             },
             call,
         );
+        // `./x`, `/tmp/x.sh`: a script written earlier in this command line.
+        if first.text.contains('/') {
+            let p = crate::paths::normalize(&self.cwd, &first.text);
+            if self.written_code(&p, &name, call) {
+                return Flow::Unknown;
+            }
+        }
         self.dispatch(&name, args, call)
     }
 
@@ -322,10 +329,70 @@ impl Analyzer<'_> {
             }
             "tee" => {
                 let o = parse_opts(args, "", &[], false);
+                let append = o.has(&["-a", "--append"]);
                 for f in &o.operands {
                     self.write(f, call);
+                    if f.known && !append {
+                        let p = crate::paths::normalize(&self.cwd, &f.text);
+                        self.record_file(p, call.stdin.clone());
+                    }
                 }
                 Some(call.stdin.clone())
+            }
+            "crontab" => {
+                let o = parse_opts(args, "u", &[], false);
+                if o.has(&["-l", "-r", "-e"]) {
+                    return Some(Flow::Unknown);
+                }
+                match o.operands.first() {
+                    Some(f) if f.text != "-" => {
+                        let f = f.clone();
+                        self.read(&f, call);
+                    }
+                    // The installed crontab's commands run later: analyze them as code.
+                    _ => {
+                        if let Flow::Known { text, .. } = &call.stdin {
+                            let text = text.clone();
+                            let c = call.nested("crontab");
+                            for line in text.lines().take(256) {
+                                let line = line.trim();
+                                if line.is_empty() || line.starts_with('#') {
+                                    continue;
+                                }
+                                let skip = if line.starts_with('@') { 1 } else { 5 };
+                                let cmd: Vec<&str> = line.splitn(skip + 1, ' ').collect();
+                                if let Some(code) = cmd.get(skip)
+                                    && cmd.len() == skip + 1
+                                {
+                                    self.analyze_source(code, &c);
+                                }
+                            }
+                        }
+                    }
+                }
+                Some(Flow::Unknown)
+            }
+            "alias" => {
+                for a in args {
+                    if let Some((n, v)) = a.text.split_once('=')
+                        && a.known
+                        && !n.is_empty()
+                        && !n.contains(['/', '$', '`', '=', ' '])
+                        && self.aliases.len() < 256
+                    {
+                        self.aliases.insert(n.to_string(), v.to_string());
+                    }
+                }
+                Some(Flow::Unknown)
+            }
+            "unalias" => {
+                for a in args {
+                    if a.text == "-a" {
+                        self.aliases.clear();
+                    }
+                    self.aliases.remove(&a.text);
+                }
+                Some(Flow::Unknown)
             }
             _ => None,
         }

@@ -31,6 +31,15 @@ fn remote_spec(s: &str) -> Option<String> {
 }
 
 impl Analyzer<'_> {
+    /// A file written with data fetched from `url`: running it later runs remote code.
+    fn download(&mut self, f: &Arg, url: &str, call: &Call) {
+        self.write(f, call);
+        if f.known {
+            let p = crate::paths::normalize(&self.cwd, &f.text);
+            self.record_file(p, Flow::Network(url.to_string()));
+        }
+    }
+
     fn network(&mut self, host: &str, upload: bool, call: &Call) {
         self.emit(
             EffectKind::Network {
@@ -137,12 +146,18 @@ impl Analyzer<'_> {
                             } else {
                                 base
                             };
-                            self.write(&Arg::lit(format!("{dir}/{base}")), call);
+                            self.download(&Arg::lit(format!("{dir}/{base}")), &u.text, call);
                         }
                     }
                 }
                 if let Some(f) = out.filter(|f| f.text != "-") {
-                    self.write(&f, call);
+                    match o.operands.first() {
+                        Some(u) => {
+                            let u = u.text.clone();
+                            self.download(&f, &u, call);
+                        }
+                        None => self.write(&f, call),
+                    }
                 }
                 flow
             }
@@ -358,11 +373,17 @@ impl Analyzer<'_> {
             self.host_arg(u, upload, call);
         }
         let mut to_stdout = true;
-        for f in o.values(&["-o", "--output"]) {
+        let outs: Vec<Arg> = o.values(&["-o", "--output"]).into_iter().cloned().collect();
+        for (k, f) in outs.iter().enumerate() {
             if f.text != "-" {
                 to_stdout = false;
-                let f = f.clone();
-                self.write(&f, call);
+                match urls.get(k).or(urls.first()) {
+                    Some(u) => {
+                        let u = u.text.clone();
+                        self.download(f, &u, call);
+                    }
+                    None => self.write(f, call),
+                }
             }
         }
         if o.has(&["-O", "--remote-name", "--remote-name-all"]) {
@@ -377,7 +398,7 @@ impl Analyzer<'_> {
                     .next()
                     .unwrap_or("");
                 if !base.is_empty() {
-                    self.write(&Arg::lit(base), call);
+                    self.download(&Arg::lit(base), &u.text, call);
                 }
             }
         }

@@ -461,6 +461,11 @@ impl Analyzer<'_> {
             }
             _ => None,
         };
+        // Paths listed by `find`/`git ls-files`: the arguments are those paths (a glob).
+        let inputs = match (&call.stdin, inputs) {
+            (Flow::Paths(g), None) => Some(vec![g.clone()]),
+            (_, i) => i,
+        };
         let mut call2 = call.clone();
         call2.stdin = Flow::Terminal;
         let stdin_arg = |item: Option<&String>| match item {
@@ -612,6 +617,7 @@ impl Analyzer<'_> {
                 _ => i += 1,
             }
         }
+        let mut listed: Vec<String> = Vec::new();
         for root in &roots {
             let root_paths = self.paths_of(root, "search root");
             for rp in root_paths {
@@ -625,6 +631,7 @@ impl Analyzer<'_> {
                     Some(n) => format!("{base}/**/{n}"),
                     None => format!("{base}/**"),
                 };
+                listed.push(found.clone());
                 if delete {
                     let path = if name.is_some() {
                         found.clone().into()
@@ -654,7 +661,12 @@ impl Analyzer<'_> {
                 }
             }
         }
-        Flow::Unknown
+        match listed.as_slice() {
+            [one] if roots.iter().all(|r| r.known) && execs.is_empty() && !delete => {
+                Flow::Paths(one.clone())
+            }
+            _ => Flow::Unknown,
+        }
     }
 
     /// Shells, `eval`, `source`; `None` when `name` is none of them.
@@ -673,14 +685,22 @@ impl Analyzer<'_> {
                         self.stdin_code(Lang::Shell, name, call);
                     }
                     Some(f) => {
-                        self.read(f, call);
-                        self.unresolved(
-                            UnresolvedKind::OpaqueCode,
-                            format!(
-                                "`{name} {}` runs a script the analyzer does not read",
-                                clip(&f.text)
-                            ),
-                        );
+                        let f = f.clone();
+                        if !self.script_file(&f, name, call) {
+                            if f.known {
+                                // Sourcing a project file (`. .venv/bin/activate`) is ordinary
+                                // work, like running a script: it is read and executed.
+                                self.read(&f, call);
+                            } else {
+                                self.unresolved(
+                                    UnresolvedKind::OpaqueCode,
+                                    format!(
+                                        "`{name} {}` runs a script that is not known before run time",
+                                        clip(&f.text)
+                                    ),
+                                );
+                            }
+                        }
                     }
                     None => {}
                 }
@@ -755,6 +775,7 @@ impl Analyzer<'_> {
             Some(f) if f.known && f.text == "/dev/stdin" => {
                 self.stdin_code(Lang::Shell, name, call)
             }
+            Some(f) if self.script_file(&f.clone(), name, call) => {}
             Some(f) if !f.known => self.unresolved(
                 UnresolvedKind::OpaqueCode,
                 format!(
@@ -769,6 +790,19 @@ impl Analyzer<'_> {
             }
         }
         Flow::Unknown
+    }
+
+    /// A script file written (or a process substitution filled) earlier in this command line:
+    /// its content is analyzed. Returns false when the file is not one of those.
+    pub(crate) fn script_file(&mut self, f: &Arg, who: &str, call: &Call) -> bool {
+        let path = if f.known {
+            crate::paths::normalize(&self.cwd, &f.text)
+        } else if f.text.starts_with("/dev/fd/") {
+            std::path::PathBuf::from(&f.text)
+        } else {
+            return false;
+        };
+        self.written_code(&path, who, call)
     }
 
     /// Analyzes a code string given to a shell (`bash -c`, `su -c`, `flock -c`).
@@ -824,13 +858,17 @@ impl Analyzer<'_> {
                 format!("decoded data is piped into `{who}`"),
             ),
             Flow::File(p) => {
+                let p = p.clone();
+                if self.written_code(&p, who, call) {
+                    return;
+                }
                 let p = p.display().to_string();
                 self.unresolved(
                     UnresolvedKind::OpaqueCode,
                     format!("`{who}` runs code from `{p}`"),
                 );
             }
-            Flow::Terminal | Flow::Unknown => self.unresolved(
+            Flow::Terminal | Flow::Unknown | Flow::Paths(_) => self.unresolved(
                 UnresolvedKind::OpaqueCode,
                 format!("`{who}` runs code read from stdin that the analyzer cannot see"),
             ),
