@@ -35,6 +35,14 @@ pub fn load(root: Option<&Path>, disabled: &[String]) -> Result<Policies, Policy
     Policies::load(&sources(root)?, disabled)
 }
 
+/// Like [`load`], skipping validation of a policy set already validated (the hook's hot path).
+pub fn load_for_hook(root: Option<&Path>, disabled: &[String]) -> Result<Policies, PolicyError> {
+    let cache = host::rein_home()
+        .ok()
+        .map(|h| h.join("cache").join("policy-validated"));
+    Policies::load_cached(&sources(root)?, disabled, cache.as_deref())
+}
+
 /// Where a call happens: the work tree is the git root, else the working directory itself.
 /// Without `$HOME` rein cannot tell what `~` means, so it refuses to decide.
 pub fn place(cwd: &Path, root: Option<&Path>) -> Result<Place, crate::error::CommandError> {

@@ -614,3 +614,12 @@ pub fn decision_of_step(conn: &Connection, step: i64) -> Result<Option<DecisionR
         })
         .optional()?)
 }
+
+/// The delegating human recorded for an agent session, if the session is known.
+pub fn session_human(conn: &Connection, agent: &str, session_id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT human FROM sessions WHERE agent = ?1 AND agent_session_id = ?2")?
+        .query_row([agent, session_id], |r| r.get::<_, Option<String>>(0))
+        .optional()?
+        .flatten())
+}

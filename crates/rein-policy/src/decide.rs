@@ -126,10 +126,10 @@ fn decide_analysis(
             built.action,
             built.resource,
             built.context,
-            Some(&policies.schema),
+            None,
         )
         .map_err(|e| PolicyError::Request(e.to_string()))?;
-        let entities = Entities::from_entities(built.entities, Some(&policies.schema))
+        let entities = Entities::from_entities(built.entities, None)
             .map_err(|e| PolicyError::Request(e.to_string()))?;
         let response = authorizer.is_authorized(&request, &policies.set, &entities);
         if let Some(err) = response.diagnostics().errors().next() {

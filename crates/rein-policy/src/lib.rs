@@ -16,7 +16,7 @@ pub mod facts;
 pub mod load;
 mod request;
 
-pub use cases::{Case, CaseOutcome, Expect, parse_cases, run_cases};
+pub use cases::{Case, CaseOutcome, Expect, corpus_place as cases_place, parse_cases, run_cases};
 pub use decide::{Answer, Decision, EffectDecision, MatchedRule, decide};
 pub use error::PolicyError;
 pub use facts::{FileFacts, Place};

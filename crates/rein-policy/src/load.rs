@@ -138,7 +138,6 @@ pub struct RuleInfo {
 #[derive(Debug)]
 pub struct Policies {
     pub(crate) set: PolicySet,
-    pub(crate) schema: Schema,
     pub(crate) rules: Vec<RuleInfo>,
     hash: String,
 }
@@ -147,11 +146,27 @@ impl Policies {
     /// Parses, ids and validates every source. `disabled` lists built-in, user or project rule
     /// ids to leave out (machine rules cannot be disabled). Any error in any file fails the load.
     pub fn load(sources: &[PolicySource], disabled: &[String]) -> Result<Policies, PolicyError> {
-        let schema = schema()?;
+        Self::load_cached(sources, disabled, None)
+    }
+
+    /// Like [`Policies::load`], remembering in `validated_dir` the hashes of policy sets that
+    /// passed validation, so that the gate does not validate an unchanged set on every call.
+    /// Skipping validation never weakens the gate: a rule that fails to evaluate is a deny.
+    pub fn load_cached(
+        sources: &[PolicySource],
+        disabled: &[String],
+        validated_dir: Option<&Path>,
+    ) -> Result<Policies, PolicyError> {
         let mut set = PolicySet::new();
         let mut rules = Vec::new();
         let mut hasher = blake3::Hasher::new();
         hasher.update(b"rein-policy-v1\0");
+        hasher.update(SCHEMA_TEXT.as_bytes());
+        hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
+        for id in disabled {
+            hasher.update(b"\0disable\0");
+            hasher.update(id.as_bytes());
+        }
         for source in sources {
             hasher.update(source.layer.as_str().as_bytes());
             hasher.update(&[0]);
@@ -160,10 +175,18 @@ impl Policies {
             hasher.update(&(source.text.len() as u64).to_le_bytes());
             hasher.update(source.text.as_bytes());
             for (policy, line) in parse_file(source)? {
-                let id = policy
-                    .annotation("id")
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| format!("{}:{}", source.label, line));
+                // `Policy::annotation` parses its key with the full Cedar parser on every call;
+                // one pass over the annotations is much cheaper on the gate's hot path.
+                let (mut id, mut ask, mut reason) = (None, None, None);
+                for (k, v) in policy.annotations() {
+                    match k {
+                        "id" => id = Some(v.to_owned()),
+                        "ask" => ask = Some(v.to_owned()),
+                        "reason" => reason = Some(v.to_owned()),
+                        _ => {}
+                    }
+                }
+                let id = id.unwrap_or_else(|| format!("{}:{}", source.label, line));
                 if disabled.contains(&id) && source.layer != Layer::Machine {
                     continue;
                 }
@@ -171,17 +194,13 @@ impl Policies {
                     cedar_policy::Effect::Forbid => "forbid",
                     cedar_policy::Effect::Permit => "permit",
                 };
-                let ask = policy.annotation("ask").map(str::to_owned);
                 if ask.is_some() && effect == "permit" {
                     return Err(PolicyError::Load {
                         file: format!("{}:{line}", source.label),
                         message: format!("rule `{id}`: @ask only makes sense on a forbid"),
                     });
                 }
-                let reason = policy
-                    .annotation("reason")
-                    .map(str::to_owned)
-                    .or_else(|| ask.clone());
+                let reason = reason.or_else(|| ask.clone());
                 let policy = policy.new_id(PolicyId::new(&id));
                 set.add(policy).map_err(|e| PolicyError::Load {
                     file: format!("{}:{line}", source.label),
@@ -198,7 +217,12 @@ impl Policies {
                 });
             }
         }
-        let validation = Validator::new(schema.clone()).validate(&set, ValidationMode::Strict);
+        let hash = hasher.finalize().to_hex().to_string();
+        let marker = validated_dir.map(|d| d.join(&hash));
+        if marker.as_deref().is_some_and(Path::exists) {
+            return Ok(Policies { set, rules, hash });
+        }
+        let validation = Validator::new(schema()?).validate(&set, ValidationMode::Strict);
         if let Some(err) = validation.validation_errors().next() {
             let id = err.policy_id().to_string();
             let at = rules
@@ -211,12 +235,13 @@ impl Policies {
                 message: format!("rule `{id}` does not fit rein's schema: {err}"),
             });
         }
-        Ok(Policies {
-            set,
-            schema,
-            rules,
-            hash: hasher.finalize().to_hex().to_string(),
-        })
+        if let (Some(dir), Some(marker)) = (validated_dir, &marker) {
+            // Best effort: without the marker the next load validates again.
+            if std::fs::create_dir_all(dir).is_ok() {
+                let _ = std::fs::write(marker, b"");
+            }
+        }
+        Ok(Policies { set, rules, hash })
     }
 
     /// The policy set's hash: BLAKE3 over every file's layer, label and text, in order.
@@ -233,13 +258,12 @@ impl Policies {
     }
 
     /// Validation warnings, such as rules that can never match, as (rule id, message).
-    pub fn warnings(&self) -> Vec<(String, String)> {
-        let validation =
-            Validator::new(self.schema.clone()).validate(&self.set, ValidationMode::Strict);
-        validation
+    pub fn warnings(&self) -> Result<Vec<(String, String)>, PolicyError> {
+        let validation = Validator::new(schema()?).validate(&self.set, ValidationMode::Strict);
+        Ok(validation
             .validation_warnings()
             .map(|w| (w.policy_id().to_string(), w.to_string()))
-            .collect()
+            .collect())
     }
 }
 

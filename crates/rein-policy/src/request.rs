@@ -191,6 +191,9 @@ pub(crate) fn host_of(url: &str) -> String {
     host.to_ascii_lowercase()
 }
 
+/// Most requests evaluated for one call.
+const MAX_REQUESTS: usize = 256;
+
 /// Turns the analysis into request items, the tool itself first.
 pub(crate) fn items(call: &Call<'_>, analysis: &Analysis) -> Vec<Item> {
     let mut out = Vec::with_capacity(analysis.effects.len() + analysis.unresolved.len() + 1);
@@ -211,7 +214,16 @@ pub(crate) fn items(call: &Call<'_>, analysis: &Analysis) -> Vec<Item> {
         summary: format!("call the {} tool", call.tool),
     });
     let mut seen = HashSet::new();
-    for effect in &analysis.effects {
+    // Cedar answers each request in tens of microseconds; thousands of chained commands must
+    // not cost seconds. What matters most is checked first, and past the cap the call asks.
+    let mut ordered: Vec<&Effect> = analysis.effects.iter().collect();
+    ordered.sort_by_key(|e| matches!(e.kind, EffectKind::Exec { .. }));
+    let mut skipped = 0usize;
+    for effect in ordered {
+        if out.len() > MAX_REQUESTS {
+            skipped += 1;
+            continue;
+        }
         let item = effect_item(call, effect);
         if seen.insert((
             item.action,
@@ -221,6 +233,23 @@ pub(crate) fn items(call: &Call<'_>, analysis: &Analysis) -> Vec<Item> {
         )) {
             out.push(item);
         }
+    }
+    if skipped > 0 {
+        out.push(Item {
+            action: "unresolved",
+            resource: Resource::Command("too many effects".into()),
+            recursive: false,
+            upload: false,
+            destructive: false,
+            op: "budget".into(),
+            target: String::new(),
+            via: Vec::new(),
+            command: String::new(),
+            summary: format!(
+                "unresolved: the command has {} more effects than rein checks ({MAX_REQUESTS})",
+                skipped
+            ),
+        });
     }
     for u in &analysis.unresolved {
         out.push(Item {

@@ -5,6 +5,9 @@ use brush_parser::ast;
 /// Deepest nesting of `(`, `{`, `$(` and backticks accepted before parsing.
 pub(crate) const MAX_NESTING: usize = 64;
 
+/// Most command separators (`;`, `&`, `|`, newlines) accepted before parsing.
+pub(crate) const MAX_SEPARATORS: usize = 2000;
+
 /// Rejects input whose bracket nesting is deeper than [`MAX_NESTING`] without parsing it, so the
 /// recursive parser and the analyzer never recurse deeply. Quotes are ignored on purpose: that
 /// only over-counts, which errs towards asking.
@@ -12,8 +15,12 @@ pub(crate) fn precheck(src: &str) -> Result<(), String> {
     let mut depth = 0usize;
     let mut max = 0usize;
     let mut backticks = 0usize;
+    let mut separators = 0usize;
     for b in src.bytes() {
         match b {
+            // The parser costs tens of microseconds per command; thousands of chained commands
+            // would take longer than the gate may. Over-counted inside quotes: errs to asking.
+            b';' | b'&' | b'|' | b'\n' => separators += 1,
             b'(' | b'{' => {
                 depth += 1;
                 max = max.max(depth);
@@ -26,6 +33,11 @@ pub(crate) fn precheck(src: &str) -> Result<(), String> {
     if max > MAX_NESTING {
         return Err(format!(
             "the command nests brackets deeper than {MAX_NESTING} levels"
+        ));
+    }
+    if separators > MAX_SEPARATORS {
+        return Err(format!(
+            "the command chains more than {MAX_SEPARATORS} commands"
         ));
     }
     if backticks > 4 * MAX_NESTING {

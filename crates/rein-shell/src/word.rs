@@ -329,17 +329,26 @@ pub(crate) fn split_raw_words(s: &str) -> Vec<String> {
 const MAX_BRACE_RESULTS: usize = 256;
 
 /// Bash brace expansion on raw text (before other expansions), bounded.
+#[cfg(test)]
 pub(crate) fn brace_expand(raw: &str) -> Vec<String> {
+    brace_expand_checked(raw).0
+}
+
+/// Like [`brace_expand`]; the flag is set when the expansion was cut at its bound (bash would
+/// go on, to millions of words: a denial of service the caller must not allow silently).
+pub(crate) fn brace_expand_checked(raw: &str) -> (Vec<String>, bool) {
     let mut out = Vec::new();
-    expand_into(raw, &mut out, 0);
+    let mut cut = false;
+    expand_into(raw, &mut out, 0, &mut cut);
     if out.is_empty() {
         out.push(raw.to_string());
     }
-    out
+    (out, cut)
 }
 
-fn expand_into(raw: &str, out: &mut Vec<String>, depth: usize) {
+fn expand_into(raw: &str, out: &mut Vec<String>, depth: usize, cut: &mut bool) {
     if out.len() >= MAX_BRACE_RESULTS || depth > 8 {
+        *cut = true;
         out.push(raw.to_string());
         return;
     }
@@ -357,9 +366,10 @@ fn expand_into(raw: &str, out: &mut Vec<String>, depth: usize) {
             let post: String = c.get(end + 1..).unwrap_or_default().iter().collect();
             for alt in alts {
                 if out.len() >= MAX_BRACE_RESULTS {
+                    *cut = true;
                     return;
                 }
-                expand_into(&format!("{pre}{alt}{post}"), out, depth + 1);
+                expand_into(&format!("{pre}{alt}{post}"), out, depth + 1, cut);
             }
             return;
         }
@@ -540,7 +550,17 @@ impl Analyzer<'_> {
     /// Evaluates one raw word into fields (brace expansion, expansions, splitting).
     pub(crate) fn eval_word(&mut self, raw: &str, call: &Call) -> Vec<Arg> {
         let mut args = Vec::new();
-        for w in brace_expand(raw) {
+        let (words, cut) = brace_expand_checked(raw);
+        if cut {
+            self.unresolved(
+                crate::UnresolvedKind::Budget,
+                format!(
+                    "the brace expansion in `{}` is larger than {MAX_BRACE_RESULTS} words",
+                    clip(raw)
+                ),
+            );
+        }
+        for w in words {
             let chars: Vec<char> = w.chars().collect();
             let mut b = Builder::default();
             self.scan(&chars, Mode::Unquoted, &mut b, call, true);

@@ -329,3 +329,35 @@ fn find_xargs_i_unlink_root() {
         "{a:?}"
     );
 }
+
+/// A brace expansion cut at its bound would be millions of words in bash: never silently allowed.
+#[test]
+fn brace_bomb_is_a_budget_entry() {
+    let cmd = format!("echo {}", "{a,b}".repeat(40));
+    let a = rein_shell::analyze(&cmd, &common::ctx(), &rein_shell::Limits::default());
+    assert!(
+        a.unresolved
+            .iter()
+            .any(|u| u.kind == rein_shell::UnresolvedKind::Budget),
+        "{a:?}"
+    );
+}
+
+/// Thousands of chained commands are refused before parsing (the parser alone would take longer
+/// than the gate's budget in a hook).
+#[test]
+fn chained_5000_is_refused_before_parsing() {
+    let cmd = (0..5000)
+        .map(|i| format!("echo {i}"))
+        .collect::<Vec<_>>()
+        .join(" && ");
+    let started = std::time::Instant::now();
+    let a = rein_shell::analyze(&cmd, &common::ctx(), &rein_shell::Limits::default());
+    assert!(started.elapsed() < std::time::Duration::from_millis(500));
+    assert!(a.effects.is_empty(), "{:?}", a.effects.len());
+    assert!(
+        a.unresolved
+            .iter()
+            .any(|u| u.kind == rein_shell::UnresolvedKind::Budget)
+    );
+}

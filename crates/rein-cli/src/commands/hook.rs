@@ -259,7 +259,7 @@ fn decide_and_record(
     if config.gate.on_error == OnError::Ask {
         on_error.store(1, Ordering::SeqCst);
     }
-    let policies = gate::load(root.as_deref(), &config.gate.disable_rules)
+    let policies = gate::load_for_hook(root.as_deref(), &config.gate.disable_rules)
         .map_err(|e| GateFailure::new(e.to_string(), e.hint()))?;
     let place = gate::place(cwd, root.as_deref()).map_err(|e| GateFailure::new(e.message, None))?;
 
@@ -280,7 +280,11 @@ fn decide_and_record(
             title: t.title,
             scope: t.scope,
         });
-    let human = host::resolve_human(config.human.as_deref(), &place.worktree)
+    // The session's human was resolved when it started; resolving again may spawn git.
+    let human = rein_core::query::session_human(store.conn(), &event.agent, &event.session_id)
+        .ok()
+        .flatten()
+        .or_else(|| host::resolve_human(config.human.as_deref(), &place.worktree))
         .unwrap_or_else(|| "unknown".to_owned());
     let principal = Principal {
         human: human.clone(),
@@ -313,7 +317,8 @@ fn decide_and_record(
         request: json!({
             "principal": { "human": human, "agent": event.agent, "session": event.session_id },
             "tool": call.tool,
-            "input": call.input,
+            // The full input is in the event's own record; the decision keeps what identifies it.
+            "input": record::truncate_strings(call.input.clone(), 2048),
             "context": {
                 "environment": environment,
                 "permission_mode": permission_mode,

@@ -363,7 +363,7 @@ fn lint(args: LintArgs) -> crate::Result<ExitCode> {
             return Err(policy_error(e));
         }
     };
-    let warnings: Vec<(String, String)> = policies.warnings();
+    let warnings: Vec<(String, String)> = policies.warnings().map_err(policy_error)?;
     let located: Vec<Value> = warnings
         .iter()
         .map(|(id, msg)| {
