@@ -447,9 +447,9 @@ fn policy_check_explains_the_decision() {
 
         effects:
           allow  call the Bash tool
+          deny   delete [TMP]/home (recursive)  [via sudo]  ← sudo rm -rf [TMP]/home/
           allow  run sudo
           ask    run rm  [via sudo]
-          deny   delete [TMP]/home (recursive)  [via sudo]  ← sudo rm -rf [TMP]/home/
 
         rules:
           deny   rein.fs.delete-root-or-home  builtin:filesystem.cedar:3
