@@ -38,9 +38,10 @@ impl CommandError {
 
     /// Prints the error and its hints to stderr and returns the exit code.
     pub fn report(&self) -> ExitCode {
-        eprintln!("error: {}", self.message);
+        // Errors may quote input (a config line, a policy file): never print a secret in clear.
+        eprintln!("error: {}", rein_core::redact::redact_str(&self.message));
         for h in &self.hints {
-            eprintln!("hint: {h}");
+            eprintln!("hint: {}", rein_core::redact::redact_str(h));
         }
         ExitCode::from(match self.kind {
             ErrorKind::User => 1,

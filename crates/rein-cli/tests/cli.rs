@@ -829,6 +829,7 @@ fn scripted_session_doctor_and_audit() {
         [ok  ] store: [TMP]/rein-home/rein.db (schema 3)
         [ok  ] audit: chain intact (10 records)
         [ok  ] events: hooks are firing: last event received [TIME]
+        [ok  ] gate: enforce mode, 44 rules, on error: deny
 
         All good.
     ");
@@ -1195,6 +1196,7 @@ fn malformed_payload_is_denied_with_one_stderr_line_and_doctor_reports_it() {
         [warn] events: no event received here yet
                fix: start a Claude Code session in this repository; if `rein doctor` still shows no event, run `claude --debug` and look for hook errors
         [warn] failures: 2 recent hook failure(s); newest at [TIME] on PreToolUse: malformed hook payload: the hook payload has no string field `tool_use_id`
+        [ok  ] gate: enforce mode, 44 rules, on error: deny
         [warn] spool: 2 event(s) were spooled to [TMP]/rein-home/spool after hook failures
                fix: see the hook failures above; the spooled payloads are kept for inspection
 

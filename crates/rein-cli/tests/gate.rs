@@ -534,3 +534,62 @@ fn policy_lint_warns_about_rules_that_can_never_match() {
         45 rules in 8 files (built-in 7, machine 0, user 0, project 1): 2 warnings
     ");
 }
+
+#[test]
+fn machine_rules_apply_and_cannot_be_disabled() {
+    let env = installed();
+    std::fs::create_dir_all(env.root.join("machine-policy")).expect("mkdir");
+    std::fs::write(
+        env.root.join("machine-policy/org.cedar"),
+        "@id(\"org.no-telnet\")\n@reason(\"telnet is not allowed here\")\nforbid (principal, action == Rein::Action::\"exec\", resource is Rein::Program)\nwhen { resource.name == \"telnet\" };\n",
+    )
+    .expect("write");
+    env.write(
+        ".rein/config.toml",
+        "[gate]\ndisable_rules = [\"org.no-telnet\"]\n",
+    );
+    let (d, reason, _) = gate(&env, &bash(&env, "toolu_t", "telnet example.com 23"), &[]);
+    assert_eq!(d, "deny");
+    assert!(reason.contains("org.no-telnet"), "{reason}");
+    let rules = env.rein(&["policy", "rules"]).0;
+    assert!(
+        rules.contains("org.no-telnet") && rules.contains("machine-policy/org.cedar:1"),
+        "{rules}"
+    );
+}
+
+#[test]
+fn doctor_reports_a_broken_policy() {
+    let env = installed();
+    env.write(".rein/policy/x.cedar", "forbid (");
+    let out = env.rein(&["doctor"]).0;
+    assert!(
+        out.contains("[FAIL] gate:") && out.contains("x.cedar"),
+        "{out}"
+    );
+    assert!(out.contains("fix: rein policy lint"), "{out}");
+}
+
+/// Found while adding the doctor's gate check: a config error quoting a secret was printed in
+/// clear by `rein doctor` and by `rein policy check`.
+#[test]
+fn regression_gate_errors_quoted_a_secret_in_clear() {
+    let env = installed();
+    let secret = "ghp_0123456789abcdefghijklmnopqrstuvwxyzAB";
+    env.write(".rein/config.toml", &format!("[gate]\nmode = {secret}\n"));
+    let doctor = env.rein(&["doctor"]).0;
+    assert!(doctor.contains("[FAIL] gate:"), "{doctor}");
+    assert!(!doctor.contains(secret), "{doctor}");
+    let (_, stderr, code) = env.rein(&["policy", "check", "--command", "ls"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("invalid config") && !stderr.contains(secret),
+        "{stderr}"
+    );
+    let (d, reason, run) = gate(&env, &bash(&env, "toolu_1", "ls"), &[]);
+    assert_eq!(d, "deny");
+    assert!(
+        !reason.contains(secret) && !run.stderr.contains(secret),
+        "{reason}"
+    );
+}

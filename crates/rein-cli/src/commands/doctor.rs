@@ -40,10 +40,12 @@ fn check(
     detail: impl Into<String>,
     fix: Option<String>,
 ) -> Check {
+    // Details quote config and policy errors, which may quote a secret.
+    let detail: String = detail.into();
     Check {
         name,
         status,
-        detail: detail.into(),
+        detail: rein_core::redact::redact_str(&detail).into_owned(),
         fix,
     }
 }
@@ -90,6 +92,45 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             )),
             Ok(store) => store_checks(&store, root.as_deref(), installed_anywhere, &mut checks)?,
         }
+    }
+
+    // The gate: a policy or config that does not load denies every tool call.
+    let config = rein_core::config::Config::load(&host::config_files(root.as_deref()));
+    match config {
+        Err(e) => checks.push(check(
+            "gate",
+            Status::Fail,
+            format!("{e}; every tool call is denied until it loads"),
+            Some("fix the config file".into()),
+        )),
+        Ok(config) => match crate::gate::load(root.as_deref(), &config.gate.disable_rules) {
+            Ok(policies) => checks.push(check(
+                "gate",
+                if config.gate.mode == rein_core::config::GateMode::Monitor {
+                    Status::Warn
+                } else {
+                    Status::Ok
+                },
+                format!(
+                    "{} mode, {} rules, on error: {}",
+                    config.gate.mode.as_str(),
+                    policies.rules().len(),
+                    match config.gate.on_error {
+                        rein_core::config::OnError::Deny => "deny",
+                        rein_core::config::OnError::Ask => "ask",
+                    }
+                ),
+                (config.gate.mode == rein_core::config::GateMode::Monitor).then(|| {
+                    "monitor mode records decisions but never blocks; set [gate] mode = \"enforce\" in .rein/config.toml to enforce".to_owned()
+                }),
+            )),
+            Err(e) => checks.push(check(
+                "gate",
+                Status::Fail,
+                format!("{e}; every tool call is denied until it loads"),
+                Some("rein policy lint".into()),
+            )),
+        },
     }
 
     // Spooled events: recorded to disk when the store could not take them.
