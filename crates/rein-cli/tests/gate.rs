@@ -356,15 +356,40 @@ when { resource.name like "*pastebin.com" };
     );
 }
 
+fn write_user_config(env: &TestEnv, text: &str) {
+    let user = env.home.join(".config/rein/config.toml");
+    std::fs::create_dir_all(user.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&user, text).expect("write");
+}
+
 #[test]
-fn disabled_rule_no_longer_applies() {
+fn rule_disabled_in_the_user_config_no_longer_applies() {
+    let env = installed();
+    write_user_config(&env, "[gate]\ndisable_rules = [\"rein.publish\"]\n");
+    let (d, _, _) = gate(&env, &bash(&env, "toolu_pub", "npm publish"), &[]);
+    assert_eq!(d, "");
+}
+
+/// A cloned repository's own config must not be able to switch off rules for its user.
+#[test]
+fn project_config_cannot_disable_rules() {
     let env = installed();
     env.write(
         ".rein/config.toml",
-        "[gate]\ndisable_rules = [\"rein.publish\"]\n",
+        "[gate]\ndisable_rules = [\"rein.secrets.dotenv\"]\n",
     );
-    let (d, _, _) = gate(&env, &bash(&env, "toolu_pub", "npm publish"), &[]);
-    assert_eq!(d, "");
+    let read = env.pre(
+        SESSION,
+        "toolu_env",
+        "Read",
+        json!({"file_path": env.abs(".env")}),
+    );
+    let (d, reason, _) = gate(&env, &read, &[]);
+    assert_eq!(d, "deny");
+    assert!(
+        reason.contains("only honoured in your user config"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -544,10 +569,7 @@ fn machine_rules_apply_and_cannot_be_disabled() {
         "@id(\"org.no-telnet\")\n@reason(\"telnet is not allowed here\")\nforbid (principal, action == Rein::Action::\"exec\", resource is Rein::Program)\nwhen { resource.name == \"telnet\" };\n",
     )
     .expect("write");
-    env.write(
-        ".rein/config.toml",
-        "[gate]\ndisable_rules = [\"org.no-telnet\"]\n",
-    );
+    write_user_config(&env, "[gate]\ndisable_rules = [\"org.no-telnet\"]\n");
     let (d, reason, _) = gate(&env, &bash(&env, "toolu_t", "telnet example.com 23"), &[]);
     assert_eq!(d, "deny");
     assert!(reason.contains("org.no-telnet"), "{reason}");

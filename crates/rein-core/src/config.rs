@@ -100,6 +100,20 @@ impl Config {
         let mut config = Config::default();
         for path in files {
             if let Some(file) = read_file(path)? {
+                // A repository's own config must not switch off protections for whoever clones
+                // it: rules are disabled only from the user's config.
+                let in_project = path
+                    .parent()
+                    .and_then(Path::file_name)
+                    .is_some_and(|n| n == ".rein");
+                if in_project && file.gate.disable_rules.is_some() {
+                    return Err(Error::Config {
+                        path: path.clone(),
+                        message: "`[gate] disable_rules` is only honoured in your user config \
+                                  (~/.config/rein/config.toml), never in a project's"
+                            .into(),
+                    });
+                }
                 config.apply(file);
             }
         }

@@ -40,16 +40,3 @@ fn main() {
         json_roundtrip(&all);
     }
 }
-
-#[allow(dead_code)]
-fn json_roundtrip(text: &str) {
-    let set: cedar_policy::PolicySet = text.parse().expect("parse");
-    let json = set.clone().to_json().expect("json").to_string();
-    let t = Instant::now();
-    let _ = cedar_policy::PolicySet::from_json_str(&json).expect("from json");
-    println!(
-        "json parse {:?} ({} bytes) vs text",
-        t.elapsed(),
-        json.len()
-    );
-}
