@@ -32,11 +32,5 @@ fn main() {
             "schema {schema_t:?} parse {parse_t:?} full load {load_t:?} ({} rules)",
             p.rules().len()
         );
-        let all: String = sources
-            .iter()
-            .map(|s| s.text.clone())
-            .collect::<Vec<_>>()
-            .join("\n");
-        json_roundtrip(&all);
     }
 }
