@@ -15,6 +15,7 @@ pub mod event;
 pub mod query;
 pub mod record;
 pub mod redact;
+pub mod restore;
 pub mod store;
 pub mod task;
 pub mod time;

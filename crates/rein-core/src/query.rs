@@ -117,10 +117,11 @@ fn step_from(r: &Row<'_>) -> rusqlite::Result<Step> {
     })
 }
 
-const VERSION_COLS: &str = "id, worktree_id, path, old_path, origin, change, step_id, session_id,
+pub(crate) const VERSION_COLS: &str =
+    "id, worktree_id, path, old_path, origin, change, step_id, session_id,
     before_blob, after_blob, before_mode, after_mode, time";
 
-fn version_from(r: &Row<'_>) -> rusqlite::Result<Version> {
+pub(crate) fn version_from(r: &Row<'_>) -> rusqlite::Result<Version> {
     let blob = |i| -> rusqlite::Result<Option<BlobId>> {
         Ok(r.get::<_, Option<Vec<u8>>>(i)?
             .as_deref()
