@@ -40,11 +40,7 @@ fn main() {
     println!("   {}", lint.trim());
     bench.start_session();
 
-    let true_bin = if std::path::Path::new("/bin/true").exists() {
-        "/bin/true"
-    } else {
-        "true"
-    };
+    let true_bin = common::true_bin();
     let calls: Vec<(&str, &str, Value, &str)> = vec![
         (
             "bash_ordinary",

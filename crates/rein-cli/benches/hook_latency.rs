@@ -132,11 +132,7 @@ fn main() {
 
 /// `n` Write steps and `n` Edit steps, interleaved with baseline spawns.
 fn run_pass(bench: &Bench, files: &mut Files, n: usize, warmup: usize) -> Pass {
-    let true_bin = if std::path::Path::new("/bin/true").exists() {
-        "/bin/true"
-    } else {
-        "true"
-    };
+    let true_bin = common::true_bin();
     let write_file = bench.abs("src/generated.rs");
     let mut pass = Pass::default();
     for i in 0..warmup + n {

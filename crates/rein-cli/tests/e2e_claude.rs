@@ -47,38 +47,28 @@ impl Env {
     }
 
     fn rein(&self, args: &[&str]) -> (String, String, i32) {
-        let out = Command::new(env!("CARGO_BIN_EXE_rein"))
-            .args(args)
-            .current_dir(&self.repo)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &self.home)
-            .env("REIN_HOME", &self.rein_home)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .expect("run rein");
-        (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-            out.status.code().unwrap_or(-1),
-        )
+        support::rein::run(&self.repo, &self.home, &self.rein_home, args)
     }
 
     fn rein_json(&self, args: &[&str]) -> Value {
-        let (stdout, stderr, code) = self.rein(args);
-        assert_eq!(code, 0, "rein {args:?} failed: {stderr}");
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("rein {args:?}: {e}\n{stdout}"))
+        support::rein::json(&self.repo, &self.home, &self.rein_home, args)
     }
 
     fn claude(&self, bin: &Path, model: &MockModel, prompt: &str) -> ClaudeRun {
         let rein_home = self.rein_home.display().to_string();
+        let machine_policy = support::rein::machine_policy_dir(&self.rein_home)
+            .display()
+            .to_string();
         let run = run_claude(
             bin,
             &self.repo,
             &self.config_dir,
             &model.base_url(),
             prompt,
-            &[("REIN_HOME", rein_home.as_str())],
+            &[
+                ("REIN_HOME", rein_home.as_str()),
+                ("REIN_MACHINE_POLICY_DIR", machine_policy.as_str()),
+            ],
             None,
         )
         .expect("run claude");

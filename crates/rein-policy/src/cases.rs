@@ -76,7 +76,7 @@ pub struct CaseOutcome {
     pub tool: String,
     pub input: Value,
     pub expect: Expect,
-    /// `None` when the call could not be decided (the gate would deny).
+    /// A call that could not be decided counts as deny, as the gate would answer.
     pub answer: Answer,
     pub ok: bool,
     pub reason: String,

@@ -56,25 +56,7 @@ pub struct FileFacts {
     pub is_glob: bool,
 }
 
-/// Joins `path` to `cwd` and folds `.` and `..` without touching the filesystem.
-pub fn normalize(cwd: &Path, path: &Path) -> PathBuf {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        cwd.join(path)
-    };
-    let mut out = PathBuf::from("/");
-    for c in joined.components() {
-        match c {
-            Component::Normal(s) => out.push(s),
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
-        }
-    }
-    out
-}
+pub use rein_shell::normalize;
 
 fn relative(path: &Path, base: &Path) -> Option<String> {
     path.strip_prefix(base)

@@ -23,6 +23,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub use parse::parses;
+pub use paths::normalize;
 
 pub use effect::{Analysis, Effect, EffectKind, Unresolved, UnresolvedKind, vcs_ops};
 

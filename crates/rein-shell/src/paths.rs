@@ -7,10 +7,12 @@ const MAX_ENTRIES: usize = 256;
 /// Most paths one glob may expand to.
 const MAX_RESULTS: usize = 64;
 
-/// Joins `p` to `cwd` when relative and folds `.`/`..` without touching the filesystem.
-pub(crate) fn normalize(cwd: &Path, p: &str) -> PathBuf {
-    let joined = if p.starts_with('/') {
-        PathBuf::from(p)
+/// Joins `p` to `cwd` when relative and folds `.`/`..` without touching the filesystem (never
+/// above `/`). The gate's policy uses the same function, so both sides agree on every path.
+pub fn normalize(cwd: &Path, p: impl AsRef<Path>) -> PathBuf {
+    let p = p.as_ref();
+    let joined = if p.is_absolute() {
+        p.to_path_buf()
     } else {
         cwd.join(p)
     };
@@ -94,7 +96,7 @@ pub(crate) fn expand_glob(cwd: &Path, pattern: &str) -> Glob {
         .filter(|(p, _)| p.symlink_metadata().is_ok())
         .map(|(p, shown)| {
             if absolute {
-                normalize(cwd, &p.to_string_lossy())
+                normalize(cwd, &p)
             } else {
                 normalize(cwd, &shown)
             }

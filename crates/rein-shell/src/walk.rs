@@ -212,7 +212,7 @@ impl<'a> Analyzer<'a> {
         if let Some(pat) = &arg.pattern {
             match expand_glob(&self.cwd, pat) {
                 Glob::Matches(v) => return v,
-                Glob::NoMatch => return vec![normalize(&self.cwd, &unescape(pat))],
+                Glob::NoMatch => return vec![normalize(&self.cwd, unescape(pat))],
                 Glob::TooMany => {
                     self.unresolved(
                         UnresolvedKind::DynamicArgument,

@@ -195,16 +195,22 @@ fn squote_end(c: &[char], i: usize) -> Option<usize> {
     (i..c.len()).find(|&j| c.get(j) == Some(&'\''))
 }
 
-/// Index of the closing `'` of an ANSI-C string (backslash escapes honored).
-fn ansi_end(c: &[char], mut i: usize) -> Option<usize> {
+/// Index of the first unescaped `close` from `i` on (backslash escapes honored): the end of
+/// an ANSI-C string or of a backtick substitution.
+fn escaped_end(c: &[char], mut i: usize, close: char) -> Option<usize> {
     while let Some(&ch) = c.get(i) {
         match ch {
             '\\' => i += 2,
-            '\'' => return Some(i),
+            ch if ch == close => return Some(i),
             _ => i += 1,
         }
     }
     None
+}
+
+/// Index of the closing `'` of an ANSI-C string.
+fn ansi_end(c: &[char], i: usize) -> Option<usize> {
+    escaped_end(c, i, '\'')
 }
 
 /// Index of the closing `"` for a string whose content starts at `i`.
@@ -223,15 +229,8 @@ fn dquote_end(c: &[char], mut i: usize) -> Option<usize> {
 }
 
 /// Index of the closing backtick for content starting at `i`.
-fn backtick_end(c: &[char], mut i: usize) -> Option<usize> {
-    while let Some(&ch) = c.get(i) {
-        match ch {
-            '\\' => i += 2,
-            '`' => return Some(i),
-            _ => i += 1,
-        }
-    }
-    None
+fn backtick_end(c: &[char], i: usize) -> Option<usize> {
+    escaped_end(c, i, '`')
 }
 
 /// Index of the `)` closing a `$(` or `(` whose content starts at `i`.

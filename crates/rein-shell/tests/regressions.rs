@@ -361,3 +361,28 @@ fn chained_5000_is_refused_before_parsing() {
             .any(|u| u.kind == rein_shell::UnresolvedKind::Budget)
     );
 }
+
+/// egrep/fgrep took only some of grep's valued long options: `egrep --context 2 PAT .env`
+/// read `2` as the pattern and `PAT` as a file.
+#[test]
+fn egrep_context_value_is_not_an_operand() {
+    let a = rein_shell::analyze(
+        "egrep --context 2 KEY .env",
+        &common::ctx(),
+        &rein_shell::Limits::default(),
+    );
+    assert!(
+        has(
+            &a,
+            |k| matches!(k, EffectKind::Read { path } if path.ends_with(".env"))
+        ),
+        "{a:?}"
+    );
+    assert!(
+        !has(
+            &a,
+            |k| matches!(k, EffectKind::Read { path } if path.ends_with("KEY"))
+        ),
+        "{a:?}"
+    );
+}

@@ -532,6 +532,15 @@ pub fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
+/// The baseline process every hook bench spawns the same way as `rein`.
+pub fn true_bin() -> &'static str {
+    if Path::new("/bin/true").exists() {
+        "/bin/true"
+    } else {
+        "true"
+    }
+}
+
 /// Prints the one summary line of a target.
 pub fn target(name: &str, value: &str, ratio: f64, pass: bool, goal: &str) {
     println!(

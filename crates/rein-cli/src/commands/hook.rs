@@ -161,38 +161,31 @@ fn gate_deadline() -> Duration {
 /// first: the decision or the watchdog.
 fn gate_event(payload: Arc<Vec<u8>>, event: rein_core::event::Event) -> ExitCode {
     let answered = Arc::new(AtomicBool::new(false));
-    let on_error = Arc::new(std::sync::atomic::AtomicU8::new(0));
+    // Set once the config says `on_error = "ask"`; until then a failure denies.
+    let ask_on_error = Arc::new(AtomicBool::new(false));
     {
         let answered = answered.clone();
-        let on_error = on_error.clone();
+        let ask_on_error = ask_on_error.clone();
         let payload = payload.clone();
         let deadline = gate_deadline();
         std::thread::spawn(move || {
             std::thread::sleep(deadline);
             if !answered.swap(true, Ordering::SeqCst) {
-                let choice = if on_error.load(Ordering::SeqCst) == 1 {
-                    OnError::Ask
-                } else {
-                    OnError::Deny
-                };
+                let choice = on_error(&ask_on_error);
                 let message = format!("the gate did not decide within {} ms", deadline.as_millis());
                 let _ = fail_closed(&payload, choice, &message);
                 std::process::exit(0);
             }
         });
     }
-    let on_error_for_gate = on_error.clone();
-    let outcome = std::panic::catch_unwind(move || decide_and_record(event, &on_error_for_gate));
+    let ask_for_gate = ask_on_error.clone();
+    let outcome = std::panic::catch_unwind(move || decide_and_record(event, &ask_for_gate));
     if answered.swap(true, Ordering::SeqCst) {
         // The watchdog answered already and is exiting the process.
         std::thread::sleep(Duration::from_secs(5));
         return ExitCode::SUCCESS;
     }
-    let choice = if on_error.load(Ordering::SeqCst) == 1 {
-        OnError::Ask
-    } else {
-        OnError::Deny
-    };
+    let choice = on_error(&ask_on_error);
     match outcome {
         Ok(Ok(answer)) => {
             let mut out = std::io::stdout().lock();
@@ -215,6 +208,14 @@ fn gate_event(payload: Arc<Vec<u8>>, event: rein_core::event::Event) -> ExitCode
     }
 }
 
+fn on_error(ask_on_error: &AtomicBool) -> OnError {
+    if ask_on_error.load(Ordering::SeqCst) {
+        OnError::Ask
+    } else {
+        OnError::Deny
+    }
+}
+
 struct GateFailure {
     message: String,
     hint: Option<String>,
@@ -231,7 +232,7 @@ impl GateFailure {
 
 fn decide_and_record(
     event: rein_core::event::Event,
-    on_error: &std::sync::atomic::AtomicU8,
+    ask_on_error: &AtomicBool,
 ) -> Result<String, GateFailure> {
     let fault = injected_fault();
     match fault.as_deref() {
@@ -257,7 +258,7 @@ fn decide_and_record(
         )
     })?;
     if config.gate.on_error == OnError::Ask {
-        on_error.store(1, Ordering::SeqCst);
+        ask_on_error.store(true, Ordering::SeqCst);
     }
     let policies = gate::load_for_hook(root.as_deref(), &config.gate.disable_rules)
         .map_err(|e| GateFailure::new(e.to_string(), e.hint()))?;
@@ -284,10 +285,9 @@ fn decide_and_record(
     let human = rein_core::query::session_human(store.conn(), &event.agent, &event.session_id)
         .ok()
         .flatten()
-        .or_else(|| host::resolve_human(config.human.as_deref(), &place.worktree))
-        .unwrap_or_else(|| "unknown".to_owned());
+        .or_else(|| host::resolve_human(config.human.as_deref(), &place.worktree));
     let principal = Principal {
-        human: human.clone(),
+        human: human.clone().unwrap_or_else(|| "unknown".to_owned()),
         agent: event.agent.clone(),
         session: event.session_id.clone(),
     };
@@ -315,7 +315,7 @@ fn decide_and_record(
         rules: decision.rule_ids(),
         policy_hash: Some(decision.policy_hash.clone()),
         request: json!({
-            "principal": { "human": human, "agent": event.agent, "session": event.session_id },
+            "principal": { "human": principal.human, "agent": event.agent, "session": event.session_id },
             "tool": call.tool,
             // The full input is in the event's own record; the decision keeps what identifies it.
             "input": record::truncate_strings(call.input.clone(), 2048),
@@ -330,8 +330,8 @@ fn decide_and_record(
         detail: json!({ "effects": decision.effects, "rules": decision.rules }),
         error: None,
     };
-    let human_cfg = config.human.clone();
-    let resolve = move |dir: &Path| host::resolve_human(human_cfg.as_deref(), dir);
+    // Resolved above already (it may spawn git): a new session records the same human.
+    let resolve = move |_: &Path| human.clone();
     let host_ctx = Host {
         environment,
         config: &config.capture,

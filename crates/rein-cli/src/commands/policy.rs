@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use rein_core::config::Config;
-use rein_policy::{Answer, Call, Decision, Policies, PolicyError, Principal, Task};
+use rein_policy::{Call, Decision, Policies, PolicyError, Principal, Task};
 use serde_json::{Value, json};
 
 use crate::error::CommandError;
@@ -177,14 +177,6 @@ fn load_policies(root: Option<&Path>, config: &Config) -> crate::Result<Policies
     gate::load(root, &config.gate.disable_rules).map_err(policy_error)
 }
 
-fn answer_word(a: Answer) -> &'static str {
-    match a {
-        Answer::Allow => "allow",
-        Answer::Ask => "ask",
-        Answer::Deny => "deny",
-    }
-}
-
 fn render_decision(
     tool: &str,
     input: &Value,
@@ -193,7 +185,7 @@ fn render_decision(
 ) -> String {
     let mut out = String::new();
     let summary = rein_core::event::summarize_input(tool, input);
-    let _ = writeln!(out, "{}  {tool}: {summary}", answer_word(d.answer));
+    let _ = writeln!(out, "{}  {tool}: {summary}", d.answer.as_str());
     let _ = writeln!(out, "why:  {}", d.reason);
     if mode == rein_core::config::GateMode::Monitor {
         let _ = writeln!(
@@ -203,7 +195,7 @@ fn render_decision(
     }
     let _ = writeln!(out, "\neffects:");
     for e in &d.effects {
-        let _ = write!(out, "  {:<5}  {}", answer_word(e.answer), e.summary);
+        let _ = write!(out, "  {:<5}  {}", e.answer.as_str(), e.summary);
         if !e.via.is_empty() {
             let _ = write!(out, "  [via {}]", e.via.join(" > "));
         }
@@ -220,7 +212,7 @@ fn render_decision(
             let _ = writeln!(
                 out,
                 "  {:<5}  {}  {}:{}",
-                answer_word(r.answer),
+                r.answer.as_str(),
                 r.id,
                 r.file,
                 r.line
@@ -309,7 +301,7 @@ fn test(args: TestArgs) -> crate::Result<ExitCode> {
                 out,
                 "{mark} {}: expected {expect}, got {}  ({what})",
                 o.id,
-                answer_word(o.answer)
+                o.answer.as_str()
             );
             if !o.ok {
                 let _ = writeln!(out, "     {}", o.reason);

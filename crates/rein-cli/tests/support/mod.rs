@@ -3,3 +3,4 @@
 
 pub mod claude;
 pub mod mock_model;
+pub mod rein;

@@ -4,6 +4,26 @@ use super::parse_opts;
 use crate::walk::{Analyzer, Call, Flow};
 use crate::word::Arg;
 
+/// grep's long options that take a value (egrep and fgrep are grep -E and grep -F).
+const GREP_LONG_WITH_VALUE: &[&str] = &[
+    "--regexp",
+    "--file",
+    "--max-count",
+    "--context",
+    "--after-context",
+    "--before-context",
+    "--include",
+    "--exclude",
+    "--exclude-dir",
+    "--exclude-from",
+    "--label",
+    "--devices",
+    "--directories",
+    "--binary-files",
+    "--color",
+    "--colour",
+];
+
 /// Readers: (name, short options taking a value, long options taking a value, first operand is
 /// a program/pattern/filter rather than a file).
 const READERS: &[(&str, &str, &[&str], bool)] = &[
@@ -156,55 +176,9 @@ const READERS: &[(&str, &str, &[&str], bool)] = &[
         ],
         true,
     ),
-    (
-        "grep",
-        "efmABCdD",
-        &[
-            "--regexp",
-            "--file",
-            "--max-count",
-            "--context",
-            "--after-context",
-            "--before-context",
-            "--include",
-            "--exclude",
-            "--exclude-dir",
-            "--exclude-from",
-            "--label",
-            "--devices",
-            "--directories",
-            "--binary-files",
-            "--color",
-            "--colour",
-        ],
-        true,
-    ),
-    (
-        "egrep",
-        "efmABCdD",
-        &[
-            "--regexp",
-            "--file",
-            "--max-count",
-            "--include",
-            "--exclude",
-            "--exclude-dir",
-        ],
-        true,
-    ),
-    (
-        "fgrep",
-        "efmABCdD",
-        &[
-            "--regexp",
-            "--file",
-            "--max-count",
-            "--include",
-            "--exclude",
-            "--exclude-dir",
-        ],
-        true,
-    ),
+    ("grep", "efmABCdD", GREP_LONG_WITH_VALUE, true),
+    ("egrep", "efmABCdD", GREP_LONG_WITH_VALUE, true),
+    ("fgrep", "efmABCdD", GREP_LONG_WITH_VALUE, true),
     ("zgrep", "efmABC", &["--regexp", "--file"], true),
     (
         "rg",
