@@ -5,6 +5,7 @@ mod error;
 mod gate;
 mod host;
 mod render;
+mod restore_ui;
 
 use std::process::ExitCode;
 

@@ -227,6 +227,119 @@ pub fn hash_file(path: &Path) -> std::io::Result<(BlobId, u64)> {
     Ok((BlobId(*hasher.finalize().as_bytes()), n))
 }
 
+/// Stores a file's content by streaming it through the hasher and the compressor in one pass, so
+/// a file of any size is kept without being loaded whole. The blob goes to its own file.
+pub fn prepare_streaming(layout: &Layout, path: &Path) -> Result<PreparedBlob> {
+    use std::io::{Read, Write};
+    let dir = layout.blob_dir();
+    create_private_dir(&dir)?;
+    let tmp = dir.join(format!(
+        ".stream-{}-{}.tmp",
+        std::process::id(),
+        crate::time::now_micros()
+    ));
+    let result = (|| -> std::io::Result<(BlobId, u64)> {
+        let mut input = std::fs::File::open(path)?;
+        let out = std::fs::File::create(&tmp)?;
+        let mut encoder = zstd::stream::Encoder::new(out, ZSTD_LEVEL)?;
+        let mut hasher = blake3::Hasher::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut size = 0u64;
+        loop {
+            let n = input.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            encoder.write_all(&buf[..n])?;
+            size += n as u64;
+        }
+        encoder.finish()?.sync_all()?;
+        Ok((BlobId(*hasher.finalize().as_bytes()), size))
+    })();
+    let (id, size) = match result {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(Error::io(format!("storing {}", path.display()), e));
+        }
+    };
+    let dest = blob_file(layout, &id);
+    if let Some(parent) = dest.parent() {
+        create_private_dir(parent)?;
+    }
+    if dest.exists() {
+        let _ = std::fs::remove_file(&tmp);
+    } else {
+        std::fs::rename(&tmp, &dest).context(|| format!("storing blob {}", id.short()))?;
+    }
+    Ok(PreparedBlob {
+        id,
+        size,
+        body: Body::File,
+    })
+}
+
+/// Writes a blob's content to `out`, streaming blobs kept as files, and verifies the hash at the
+/// end: on `Err` the caller must discard what was written. `Ok(false)` when only the hash was
+/// kept (nothing is written).
+pub fn copy_to(
+    conn: &Connection,
+    layout: &Layout,
+    id: &BlobId,
+    out: &mut dyn std::io::Write,
+) -> Result<bool> {
+    let stored: Option<String> = conn
+        .prepare_cached("SELECT stored FROM blobs WHERE id = ?1")?
+        .query_row([&id.0[..]], |r| r.get(0))
+        .optional()?;
+    match stored.as_deref() {
+        None => Err(Error::BlobMissing(id.to_hex())),
+        Some("absent") => Ok(false),
+        Some("file") => {
+            let path = blob_file(layout, id);
+            let file = std::fs::File::open(&path)
+                .context(|| format!("reading blob {}", path.display()))?;
+            let mut decoder = zstd::stream::Decoder::new(file)
+                .map_err(|e| corrupt(id, &format!("cannot decompress: {e}")))?;
+            let mut hashing = HashingWriter {
+                inner: out,
+                hasher: blake3::Hasher::new(),
+            };
+            std::io::copy(&mut decoder, &mut hashing)
+                .map_err(|e| corrupt(id, &format!("cannot decompress: {e}")))?;
+            if BlobId(*hashing.hasher.finalize().as_bytes()) != *id {
+                return Err(corrupt(id, "content does not match its hash"));
+            }
+            Ok(true)
+        }
+        Some(_) => match read(conn, layout, id)? {
+            Some(data) => {
+                out.write_all(&data)
+                    .map_err(|e| Error::io(format!("writing blob {}", id.short()), e))?;
+                Ok(true)
+            }
+            None => Ok(false),
+        },
+    }
+}
+
+struct HashingWriter<'a> {
+    inner: &'a mut dyn std::io::Write,
+    hasher: blake3::Hasher,
+}
+
+impl std::io::Write for HashingWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,6 +367,21 @@ mod tests {
             assert_eq!(back.as_deref(), Some(&data[..]));
         }
         assert!(blob_file(store.layout(), &BlobId::of(&big)).exists());
+    }
+
+    #[test]
+    fn streamed_blob_roundtrips_and_copies_out() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        let src = dir.path().join("big.bin");
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&src, &data).expect("write");
+        let prepared = prepare_streaming(store.layout(), &src).expect("stream");
+        assert_eq!(prepared.id, BlobId::of(&data));
+        prepared.insert(store.conn()).expect("insert");
+        let mut out = Vec::new();
+        assert!(copy_to(store.conn(), store.layout(), &prepared.id, &mut out).expect("copy"));
+        assert_eq!(out, data);
     }
 
     #[test]

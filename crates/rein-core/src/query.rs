@@ -451,6 +451,11 @@ pub enum Origin {
         step: i64,
         time: Micros,
     },
+    /// Written by a rein operation (rewind, revert, undo).
+    Op {
+        op: i64,
+        time: Micros,
+    },
     /// Changed outside any step; `time` is when rein noticed, `None` if not yet recorded.
     External {
         time: Option<Micros>,
@@ -519,6 +524,10 @@ pub fn blame(
                 step: v.step_id.unwrap_or_default(),
                 time: v.time,
             },
+            "op" => match op_of_version(store.conn(), v.id)? {
+                Some(op) => Origin::Op { op, time: v.time },
+                None => Origin::External { time: Some(v.time) },
+            },
             _ => Origin::External { time: Some(v.time) },
         };
         let data = match v.after {
@@ -538,6 +547,14 @@ pub fn blame(
         .map(|(o, d)| (o.clone(), d.as_deref()))
         .collect();
     crate::blame::blame(&versions).map_err(|_| Error::Invalid(format!("{path} is a binary file")))
+}
+
+fn op_of_version(conn: &Connection, version: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT op_id FROM file_versions WHERE id = ?1")?
+        .query_row([version], |r| r.get(0))
+        .optional()?
+        .flatten())
 }
 
 /// When the newest event was recorded, if any.

@@ -290,6 +290,40 @@ pub fn record_with_decision(
         }
     }
 
+    // Remember where each session, prompt and step began in the work tree's history: a rewind
+    // goes back to exactly that point (after the external changes found just before it).
+    if let Some((wt_id, _)) = worktree {
+        let mark = "(SELECT COALESCE(MAX(id), 0) FROM file_versions WHERE worktree_id = ?1)";
+        tx.execute(
+            &format!(
+                "UPDATE sessions SET versions_before = {mark} WHERE id = ?2 AND versions_before IS NULL"
+            ),
+            params![wt_id, session],
+        )?;
+        match (&event.kind, step) {
+            (EventKind::Prompt { .. }, _) => {
+                tx.execute(
+                    &format!(
+                        "UPDATE turns SET versions_before = {mark}
+                          WHERE id = (SELECT MAX(id) FROM turns WHERE session_id = ?2)
+                            AND versions_before IS NULL"
+                    ),
+                    params![wt_id, session],
+                )?;
+            }
+            (EventKind::ToolPre(_), Some(step)) => {
+                tx.execute(
+                    &format!(
+                        "UPDATE steps SET versions_before = {mark}
+                          WHERE id = ?2 AND versions_before IS NULL"
+                    ),
+                    params![wt_id, step],
+                )?;
+            }
+            _ => {}
+        }
+    }
+
     let mut data = json!({
         "agent": event.agent,
         "event": event.name,

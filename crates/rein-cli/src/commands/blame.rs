@@ -109,6 +109,10 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                         "time": rein_core::time::format_rfc3339_precise(*time),
                     })
                 }
+                Origin::Op { op, time } => json!({
+                    "line": l.line, "text": l.text, "origin": "op", "op": op,
+                    "time": rein_core::time::format_rfc3339_precise(*time),
+                }),
                 Origin::External { time } => json!({
                     "line": l.line, "text": l.text, "origin": "external",
                     "time": time.map(rein_core::time::format_rfc3339_precise),
@@ -135,6 +139,9 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                     i.tool,
                     render::time(*time)
                 )
+            }
+            Origin::Op { op, time } => {
+                format!("{:<23}{}", format!("rein op {op}"), render::time(*time))
             }
             Origin::External { time: Some(t) } => format!("{:<23}{}", "external", render::time(*t)),
             Origin::External { time: None } => format!("{:<43}", "external (not yet recorded)"),

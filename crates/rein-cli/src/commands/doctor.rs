@@ -317,6 +317,24 @@ fn store_checks(
             Some("copy the store aside and restore it from a backup".into()),
         ));
     }
+    let stuck = super::op::doctor_lines(store)?;
+    if stuck.is_empty() {
+        checks.push(check(
+            "operations",
+            Status::Ok,
+            "no interrupted rewind, revert or undo",
+            None,
+        ));
+    } else {
+        for line in stuck {
+            checks.push(check(
+                "operations",
+                Status::Fail,
+                line,
+                Some("run the `rein op recover` command it names; until then rewind, revert and undo refuse to start in that work tree".into()),
+            ));
+        }
+    }
     let report = rein_core::audit::verify_store(store.conn())?;
     if report.is_ok() {
         checks.push(check(

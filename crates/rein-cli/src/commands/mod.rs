@@ -7,9 +7,13 @@ mod doctor;
 mod hook;
 mod init;
 mod log;
+mod op;
 mod policy;
+mod revert;
+mod rewind;
 mod show;
 mod task;
+mod undo;
 
 use std::process::ExitCode;
 
@@ -30,6 +34,11 @@ pub enum Command {
     Policy(policy::Command),
     #[command(subcommand)]
     Task(task::Command),
+    Rewind(rewind::Args),
+    Revert(revert::Args),
+    Undo(undo::Args),
+    #[command(subcommand)]
+    Op(op::Command),
 }
 
 pub fn run(command: Command) -> crate::Result<ExitCode> {
@@ -44,6 +53,10 @@ pub fn run(command: Command) -> crate::Result<ExitCode> {
         Command::Audit(c) => audit::run(c),
         Command::Policy(c) => policy::run(c),
         Command::Task(c) => task::run(c),
+        Command::Rewind(a) => rewind::run(a),
+        Command::Revert(a) => revert::run(a),
+        Command::Undo(a) => undo::run(a),
+        Command::Op(c) => op::run(c),
     }
 }
 

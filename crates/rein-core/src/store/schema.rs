@@ -163,6 +163,42 @@ CREATE TABLE tasks (
 );
 CREATE INDEX tasks_worktree ON tasks (worktree, id);
 "#,
+    // 4: rewind, revert and undo. Each session, prompt and step remembers the last file version
+    // recorded before it began (the point a rewind goes back to); every operation is logged with
+    // the state of each file before and after it, so that it can be undone or recovered.
+    r#"
+ALTER TABLE sessions ADD COLUMN versions_before INTEGER;
+ALTER TABLE turns ADD COLUMN versions_before INTEGER;
+ALTER TABLE steps ADD COLUMN versions_before INTEGER;
+ALTER TABLE file_versions ADD COLUMN op_id INTEGER REFERENCES ops(id);
+
+CREATE TABLE ops (
+    id          INTEGER PRIMARY KEY,
+    worktree_id INTEGER NOT NULL REFERENCES worktrees(id),
+    kind        TEXT NOT NULL,      -- rewind | revert | undo
+    target      TEXT NOT NULL,      -- what was named: "p3", "12", "op 4"
+    description TEXT NOT NULL,
+    undoes      INTEGER REFERENCES ops(id),
+    options     TEXT NOT NULL,      -- JSON: the flags it ran with
+    human       TEXT,
+    state       TEXT NOT NULL,      -- applying | done | rolled_back
+    started_at  INTEGER NOT NULL,
+    ended_at    INTEGER
+);
+CREATE INDEX ops_worktree ON ops (worktree_id, id);
+
+-- Every file an operation touches, recorded (with its content kept) before anything is written.
+CREATE TABLE op_files (
+    op_id       INTEGER NOT NULL REFERENCES ops(id),
+    seq         INTEGER NOT NULL,
+    path        TEXT NOT NULL,
+    before_blob BLOB,               -- NULL: the file was absent
+    before_mode INTEGER,
+    after_blob  BLOB,               -- NULL: the operation removes it
+    after_mode  INTEGER,
+    PRIMARY KEY (op_id, seq)
+);
+"#,
 ];
 
 /// The schema version this build writes.
