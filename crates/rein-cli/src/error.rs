@@ -57,6 +57,10 @@ impl From<rein_core::Error> for CommandError {
             E::NotFound { kind: "store", .. } => CommandError::user(e.to_string()).hint(
                 "nothing has been recorded yet: run `rein init` in a git work tree, then use Claude Code",
             ),
+            E::NotFound {
+                kind: "operation", ..
+            } => CommandError::user(e.to_string())
+                .hint("`rein op log` lists the operations of this work tree"),
             E::NotFound { .. } => CommandError::user(e.to_string())
                 .hint("`rein log` lists sessions (s1), prompts (p1) and steps (1)"),
             E::Ambiguous { .. } => {

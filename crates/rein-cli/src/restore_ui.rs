@@ -25,7 +25,17 @@ pub fn open<'a>(store: &'a mut Store, worktree_id: i64) -> crate::Result<Restore
             i.op.id, i.op.id
         )));
     }
-    Ok(Restorer::open_id(store, worktree_id)?)
+    #[allow(unused_mut)]
+    let mut restorer = Restorer::open_id(store, worktree_id)?;
+    // Debug builds only: tests interrupt an operation midway to prove it can be recovered.
+    #[cfg(debug_assertions)]
+    {
+        restorer.abort_after_writes = host::non_empty("REIN_TEST_FAULT").and_then(|f| {
+            f.strip_prefix("op-abort-after:")
+                .and_then(|n| n.parse().ok())
+        });
+    }
+    Ok(restorer)
 }
 
 /// The id of the recorded work tree holding the current directory.

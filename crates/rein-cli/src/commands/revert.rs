@@ -103,6 +103,9 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                     let _ = writeln!(out, "  {:<8} {}", outcome_word(f), f.path);
                 }
                 out.push_str(&conflict_text);
+                if args.dry_run && !blocked {
+                    out.push_str("dry run: nothing was changed\n");
+                }
             }
             render::write_stdout(&out)?;
         }

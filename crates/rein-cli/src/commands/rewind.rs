@@ -102,6 +102,9 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                         note(f)
                     );
                 }
+                if args.dry_run && !blocked {
+                    out.push_str("dry run: nothing was changed\n");
+                }
             }
             render::write_stdout(&out)?;
         }

@@ -79,6 +79,9 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                     }
                 );
             }
+            if args.dry_run && !blocked {
+                out.push_str("dry run: nothing was changed\n");
+            }
             render::write_stdout(&out)?;
         }
         if let Some(f) = refused.first() {

@@ -115,6 +115,10 @@ pub struct Restorer<'a> {
     pub(crate) store: &'a mut Store,
     pub(crate) root: PathBuf,
     pub(crate) worktree_id: i64,
+    /// Test hook: abort the process after this many files of an operation are in place, to
+    /// prove that an interrupted operation can be recovered. Set only by debug builds' tests.
+    #[doc(hidden)]
+    pub abort_after_writes: Option<usize>,
     _lock: WorktreeLock,
 }
 
@@ -153,6 +157,7 @@ impl<'a> Restorer<'a> {
             store,
             root,
             worktree_id,
+            abort_after_writes: None,
             _lock: lock,
         })
     }

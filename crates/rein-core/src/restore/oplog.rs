@@ -259,7 +259,10 @@ impl Restorer<'_> {
         let abs = match disk::safe_path(&self.root, rel) {
             Ok(abs) => abs,
             Err(e) => {
-                return Ok((Seen::absent(), Some(Refusal::Unsafe(e.to_string()))));
+                // Never look through it: what stands there is unknown, so it always counts
+                // as a file to change, and the refusal is reported.
+                let seen = Seen::new(FileState::Absent, Some("a path rein will not follow"));
+                return Ok((seen, Some(Refusal::Unsafe(e.to_string()))));
             }
         };
         let seen = disk::look(&abs)?;
@@ -397,6 +400,7 @@ impl Restorer<'_> {
             op_id,
             &forward,
             "",
+            self.abort_after_writes,
         ) {
             Ok(()) => {
                 let audit_seq = self.finish(op_id, "done")?;
@@ -421,6 +425,7 @@ impl Restorer<'_> {
                     op_id,
                     &back,
                     "r",
+                    None,
                 ) {
                     Ok(()) => {
                         self.finish(op_id, "rolled_back")?;
@@ -487,6 +492,7 @@ impl Restorer<'_> {
             op_id,
             &todo,
             suffix,
+            None,
         )
         .map_err(|f| f.error)?;
         let state = if reverse { "rolled_back" } else { "done" };
@@ -563,12 +569,6 @@ impl Restorer<'_> {
     }
 }
 
-impl Seen {
-    pub(crate) fn absent() -> Seen {
-        Seen::new(FileState::Absent, None)
-    }
-}
-
 /// The state rein last recorded for a path (absent if never seen).
 fn recorded_state(conn: &Connection, wt: i64, path: &str) -> Result<FileState> {
     Ok(crate::capture::last_known(conn, wt, path)?
@@ -626,6 +626,7 @@ fn write_states(
     op: i64,
     files: &[(i64, &str, FileState)],
     suffix: &str,
+    abort_after: Option<usize>,
 ) -> Result<(), WriteFailure> {
     let nothing = |error| WriteFailure {
         error,
@@ -677,6 +678,9 @@ fn write_states(
             return Err(WriteFailure { error, done });
         }
         done.push(i);
+        if abort_after == Some(done.len()) {
+            std::process::abort();
+        }
     }
     disk::sync(root).map_err(|error| WriteFailure {
         error,
