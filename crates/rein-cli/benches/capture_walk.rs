@@ -30,31 +30,12 @@ fn main() {
     let bench = Bench::new();
 
     // The tree: ~1,000 directories two levels deep, `files` small files.
-    let dirs = (files / 100).max(1);
-    let top = ((dirs as f64).sqrt().ceil() as usize).max(1);
     let t = Instant::now();
-    let mut paths = Vec::with_capacity(files);
-    for i in 0..files {
-        let d = i % dirs;
-        let rel = format!("d{:03}/s{:03}/f{:05}.txt", d / top, d % top, i);
-        paths.push(rel);
-    }
-    let mut made = std::collections::HashSet::new();
-    for (i, rel) in paths.iter().enumerate() {
-        let abs = bench.abs(rel);
-        if let Some(dir) = abs.parent()
-            && made.insert(dir.to_path_buf())
-        {
-            std::fs::create_dir_all(dir).unwrap_or_else(|e| die(e));
-        }
-        let body = format!("file {i}\nsome content of line two for {rel}\nend\n");
-        std::fs::write(&abs, body).unwrap_or_else(|e| die(e));
-    }
+    let paths = common::make_tree(&bench.root, files);
     // rein init writes .claude/settings.local.json: keep it out of both git's and rein's view.
     std::fs::write(bench.root.join(".git/info/exclude"), ".claude/\n").unwrap_or_else(|e| die(e));
     println!(
-        "   setup: wrote {files} files in {} directories in {:.1}s",
-        made.len(),
+        "   setup: wrote {files} files in {:.1}s",
         t.elapsed().as_secs_f64()
     );
     let t = Instant::now();

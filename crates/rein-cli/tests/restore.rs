@@ -276,6 +276,38 @@ fn revert_of_a_middle_step_keeps_the_later_steps() {
 }
 
 #[test]
+fn regression_revert_of_a_prompt_lost_an_external_edit_between_its_steps() {
+    let env = installed();
+    env.hook_ok(&env.session_start(S));
+    env.hook_ok(&env.prompt(S, "p-1", "first"));
+    env.edit_step(S, "t1", "src/lib.rs", "two\n", "TWO\n");
+    // A human edits the same file between two steps of the prompt (recorded at the next step).
+    let text = env.read("src/lib.rs").replace("four\n", "FOUR by hand\n");
+    env.write("src/lib.rs", &text);
+    env.edit_step(S, "t2", "src/lib.rs", "six\n", "SIX\n");
+    // And once more after the prompt, not yet recorded by anything.
+    let text = env
+        .read("src/lib.rs")
+        .replace("seven\n", "seven, unrecorded\n");
+    env.write("src/lib.rs", &text);
+    let p = env.json(&["log", "--json"])["sessions"][0]["turns"][0]["prompt_ref"]
+        .as_str()
+        .expect("prompt ref")
+        .to_owned();
+    ok(&env, &["revert", &p]);
+    assert_eq!(
+        env.read("src/lib.rs"),
+        "one\ntwo\nthree\nFOUR by hand\nfive\nsix\nseven, unrecorded\n",
+        "both agent edits are undone, both human edits kept"
+    );
+    ok(&env, &["undo"]);
+    assert_eq!(
+        env.read("src/lib.rs"),
+        "one\nTWO\nthree\nFOUR by hand\nfive\nSIX\nseven, unrecorded\n"
+    );
+}
+
+#[test]
 fn revert_conflict_changes_nothing_and_reports_the_hunks() {
     let env = installed();
     env.hook_ok(&env.session_start(S));

@@ -325,6 +325,29 @@ pub fn du(path: &Path) -> u64 {
     }
 }
 
+/// Writes `files` small files in about `files / 100` directories two levels deep (like a large
+/// source tree) under `root`, and returns their relative paths in order.
+pub fn make_tree(root: &Path, files: usize) -> Vec<String> {
+    let dirs = (files / 100).max(1);
+    let top = ((dirs as f64).sqrt().ceil() as usize).max(1);
+    let mut paths = Vec::with_capacity(files);
+    let mut made = std::collections::HashSet::new();
+    for i in 0..files {
+        let d = i % dirs;
+        let rel = format!("d{:03}/s{:03}/f{:05}.txt", d / top, d % top, i);
+        let abs = root.join(&rel);
+        if let Some(dir) = abs.parent()
+            && made.insert(dir.to_path_buf())
+        {
+            std::fs::create_dir_all(dir).unwrap_or_else(|e| die(e));
+        }
+        let body = format!("file {i}\nsome content of line two for {rel}\nend\n");
+        std::fs::write(&abs, body).unwrap_or_else(|e| die(e));
+        paths.push(rel);
+    }
+    paths
+}
+
 // ---------------------------------------------------------------------------------------------
 // Realistic file contents and agent edits
 

@@ -120,6 +120,11 @@ impl Seen {
         }
     }
 
+    /// The content, when it was small enough to hold in memory.
+    pub fn data(&self) -> Option<&[u8]> {
+        self.data.as_deref()
+    }
+
     /// Keeps the content in the store (the op log needs it to undo), streaming large files.
     /// Fails if the file changed since it was looked at.
     pub fn keep(&self, layout: &Layout, abs: &Path) -> Result<Option<PreparedBlob>> {

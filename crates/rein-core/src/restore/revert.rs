@@ -1,7 +1,7 @@
 //! Revert: undo one step or prompt and keep everything after it, by a three-way merge per file
 //! (base: the content after the step; ours: the disk now; theirs: the content before the step).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::json;
 
@@ -95,14 +95,17 @@ impl Restorer<'_> {
                 v.id
             )));
         }
-        // path -> (state before the target, state after it)
-        let mut net: BTreeMap<String, (FileState, FileState)> = BTreeMap::new();
-        let mut touch = |path: &str, before: FileState, after: FileState| {
-            net.entry(path.to_owned()).or_insert((before, before)).1 = after;
-        };
+        // path -> the target's changes to it: (version id, before, after), oldest first.
+        let mut by_path: BTreeMap<String, Vec<(i64, FileState, FileState)>> = BTreeMap::new();
         for v in &versions {
             let before = FileState::from_parts(v.before, v.before_mode);
             let after = FileState::from_parts(v.after, v.after_mode);
+            let mut touch = |path: &str, b, a| {
+                by_path
+                    .entry(path.to_owned())
+                    .or_default()
+                    .push((v.id, b, a));
+            };
             match &v.old_path {
                 Some(old) => {
                     touch(old, before, FileState::Absent);
@@ -111,6 +114,7 @@ impl Restorer<'_> {
                 None => touch(&v.path, before, after),
             }
         }
+        let ids: std::collections::HashSet<i64> = versions.iter().map(|v| v.id).collect();
         let labels_base = format!("after {what}");
         let labels_theirs = format!("before {what}");
         let labels = Labels {
@@ -120,14 +124,52 @@ impl Restorer<'_> {
         };
         let mut files = Vec::new();
         let mut merged = Vec::new();
-        for (path, (theirs, base)) in net {
-            if theirs == base {
+        let mut pending = HashMap::new();
+        for (path, changes) in by_path {
+            let groups = self.runs(&path, &changes, &ids)?;
+            let (Some(first), Some(last)) = (groups.first(), groups.last()) else {
+                continue;
+            };
+            let (theirs, base) = (first.0, last.1);
+            if groups.iter().all(|(b, a)| b == a) {
                 continue;
             }
             let (seen, refusal) = self.look_at(&path, theirs)?;
             let outcome = match refusal {
                 Some(r) => RevertOutcome::Refused(r),
-                None => self.merge_file(&seen.state, base, theirs, &labels, &mut merged)?,
+                None => {
+                    if let (Some(id), Some(data)) = (seen.state.blob(), seen.data()) {
+                        pending.insert(id, data.to_vec());
+                    }
+                    // Undo the runs newest first, each merged into the result of the last.
+                    let mut current = seen.state;
+                    let mut outcome = None;
+                    for &(before, after) in groups.iter().rev() {
+                        if before == after {
+                            continue;
+                        }
+                        match self.merge_file(
+                            &current,
+                            after,
+                            before,
+                            &labels,
+                            &mut merged,
+                            &mut pending,
+                        )? {
+                            RevertOutcome::Write(s) => current = s,
+                            RevertOutcome::Unchanged => {}
+                            other => {
+                                outcome = Some(other);
+                                break;
+                            }
+                        }
+                    }
+                    outcome.unwrap_or(if current == seen.state {
+                        RevertOutcome::Unchanged
+                    } else {
+                        RevertOutcome::Write(current)
+                    })
+                }
             };
             files.push(RevertFile {
                 path,
@@ -145,6 +187,44 @@ impl Restorer<'_> {
         })
     }
 
+    /// Splits a path's changes by the target into runs with no other change to the path in
+    /// between, each as (state before the run, state after it). A change from outside (or by
+    /// another step) between two of the target's changes is kept: each run is undone on its own.
+    fn runs(
+        &self,
+        path: &str,
+        changes: &[(i64, FileState, FileState)],
+        ids: &std::collections::HashSet<i64>,
+    ) -> Result<Vec<(FileState, FileState)>> {
+        let (Some(first), Some(last)) = (changes.first(), changes.last()) else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self.store.conn().prepare_cached(
+            "SELECT id FROM file_versions WHERE worktree_id = ?1 AND (path = ?2 OR old_path = ?2)
+               AND id > ?3 AND id < ?4 ORDER BY id",
+        )?;
+        let foreign: Vec<i64> = stmt
+            .query_map(
+                rusqlite::params![self.worktree_id, path, first.0, last.0],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<Vec<i64>>>()?
+            .into_iter()
+            .filter(|id| !ids.contains(id))
+            .collect();
+        let mut runs: Vec<(FileState, FileState)> = Vec::new();
+        let mut prev_id = None;
+        for &(id, before, after) in changes {
+            let split = prev_id.is_some_and(|p| foreign.iter().any(|&f| f > p && f < id));
+            match runs.last_mut() {
+                Some(run) if !split => run.1 = after,
+                _ => runs.push((before, after)),
+            }
+            prev_id = Some(id);
+        }
+        Ok(runs)
+    }
+
     fn merge_file(
         &self,
         ours: &FileState,
@@ -152,6 +232,7 @@ impl Restorer<'_> {
         theirs: FileState,
         labels: &Labels<'_>,
         keep: &mut Vec<PreparedBlob>,
+        pending: &mut HashMap<BlobId, Vec<u8>>,
     ) -> Result<RevertOutcome> {
         let ours = *ours;
         if ours == theirs {
@@ -191,11 +272,12 @@ impl Restorer<'_> {
         } else if tb == bb || tb == ob {
             ob
         } else {
-            match self.merge_content(ob, bb, tb, labels)? {
+            match self.merge_content(ob, bb, tb, labels, pending)? {
                 Ok(data) => {
                     let p = PreparedBlob::prepare(self.store.layout(), &data)?;
                     let id = p.id;
                     keep.push(p);
+                    pending.insert(id, data);
                     id
                 }
                 Err(conflict) => {
@@ -229,10 +311,16 @@ impl Restorer<'_> {
         base: BlobId,
         theirs: BlobId,
         labels: &Labels<'_>,
+        pending: &HashMap<BlobId, Vec<u8>>,
     ) -> Result<Result<Vec<u8>, (Conflict, Option<Vec<u8>>)>> {
         let whole = |why: &str| Ok(Err((Conflict::Whole(why.to_owned()), None)));
         let mut data = Vec::with_capacity(3);
         for id in [ours, base, theirs] {
+            // The disk's content, or a result merged earlier in this plan: not stored yet.
+            if let Some(d) = pending.get(&id) {
+                data.push(d.clone());
+                continue;
+            }
             if self
                 .blob_size(&id)?
                 .is_none_or(|size| size > MERGE_MAX_BYTES)
