@@ -18,7 +18,9 @@ use crate::error::CommandError;
 /// rein records every session of a coding agent — prompts, tool calls, commands and the files
 /// they changed, shell side effects included — into a local store with a tamper-evident audit
 /// log. Start with `rein init` in a git work tree, use Claude Code as usual, then read the
-/// history with `rein log`, `rein show`, `rein diff` and `rein blame`.
+/// history with `rein log`, `rein show`, `rein diff` and `rein blame`. Undo an agent's work with
+/// `rein rewind` (back to before a step, prompt or session), `rein revert` (one step, keeping
+/// the later ones) and `rein undo`; every such operation is logged (`rein op log`).
 ///
 /// The store lives in $REIN_HOME (default: $XDG_DATA_HOME/rein, i.e. ~/.local/share/rein).
 #[derive(Debug, Parser)]

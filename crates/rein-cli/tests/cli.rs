@@ -90,7 +90,9 @@ fn help() {
         rein records every session of a coding agent — prompts, tool calls, commands and the files they
         changed, shell side effects included — into a local store with a tamper-evident audit log. Start
         with `rein init` in a git work tree, use Claude Code as usual, then read the history with `rein
-        log`, `rein show`, `rein diff` and `rein blame`.
+        log`, `rein show`, `rein diff` and `rein blame`. Undo an agent's work with `rein rewind` (back to
+        before a step, prompt or session), `rein revert` (one step, keeping the later ones) and `rein undo`;
+        every such operation is logged (`rein op log`).
 
         The store lives in $REIN_HOME (default: $XDG_DATA_HOME/rein, i.e. ~/.local/share/rein).
 
@@ -104,6 +106,10 @@ fn help() {
                   changed.
           diff    Show the unified diff of a step, a prompt or a whole session.
           blame   Show where each line of a file came from.
+          rewind  Bring the work tree back to how it was just before a step, prompt or session.
+          revert  Undo one step or one prompt, and keep the work done after it.
+          undo    Reverse the last rewind, revert or undo in this work tree.
+          op      The operation log: every rewind, revert and undo, with what it changed
           doctor  Check that rein's hooks are installed, valid and actually firing, and that the store is
                   healthy. Every problem comes with the command that fixes it
           audit   Verify or export the audit log: an append-only, hash-chained record of every event
@@ -826,7 +832,8 @@ fn scripted_session_doctor_and_audit() {
         exit: 0
         --- stdout
         [ok  ] hooks: installed in [TMP]/repo/.claude/settings.local.json (11 events) → [REIN] hook claude-code
-        [ok  ] store: [TMP]/rein-home/rein.db (schema 3)
+        [ok  ] store: [TMP]/rein-home/rein.db (schema 4)
+        [ok  ] operations: no interrupted rewind, revert or undo
         [ok  ] audit: chain intact (10 records)
         [ok  ] events: hooks are firing: last event received [TIME]
         [ok  ] gate: enforce mode, 44 rules, on error: deny
@@ -1191,7 +1198,8 @@ fn malformed_payload_is_denied_with_one_stderr_line_and_doctor_reports_it() {
         exit: 0
         --- stdout
         [ok  ] hooks: installed in [TMP]/repo/.claude/settings.local.json (11 events) → [REIN] hook claude-code
-        [ok  ] store: [TMP]/rein-home/rein.db (schema 3)
+        [ok  ] store: [TMP]/rein-home/rein.db (schema 4)
+        [ok  ] operations: no interrupted rewind, revert or undo
         [ok  ] audit: chain intact (1 records)
         [warn] events: no event received here yet
                fix: start a Claude Code session in this repository; if `rein doctor` still shows no event, run `claude --debug` and look for hook errors

@@ -698,11 +698,26 @@ impl Scanner<'_, '_> {
             || is_reference_or_placeholder(value)
             || equals_name(value, name)
             || (quote.is_none() && looks_like_code(value, mode))
+            || (quote.is_none() && is_prose(value, mode, kind))
         {
             return None;
         }
         Some((vs, ve, kind))
     }
+}
+
+/// `restore session: prompt one`, `the key: keep it short`: after a generic keyword (not a
+/// password, not an auth header), an unquoted value of several plain words is prose. Tokens and
+/// keys never contain blanks; passwords and `Authorization: Bearer x` may, and stay redacted.
+fn is_prose(value: &str, mode: Mode, kind: SecretKind) -> bool {
+    matches!(mode, Mode::Line | Mode::Code)
+        && kind == SecretKind::Secret
+        && value.split_ascii_whitespace().count() >= 2
+        && value.split_ascii_whitespace().all(|w| {
+            w.len() <= 24
+                && w.bytes()
+                    .all(|c| c.is_ascii_alphabetic() || b",.;!?'-".contains(&c))
+        })
 }
 
 /// How an unquoted assignment value ends.
@@ -2385,6 +2400,26 @@ mod tests {
         ] {
             assert_kept(text);
         }
+    }
+
+    #[test]
+    fn regression_prose_after_session_or_key_was_redacted_as_a_secret() {
+        for text in [
+            "restore session: prompt one",
+            "the key: keep it short",
+            "Our secret: nobody reads the docs.",
+        ] {
+            assert_kept(text);
+        }
+        // Still secrets: a password of words, a bearer header, a one-word token.
+        assert_ne!(
+            redact_str("password: correct horse battery staple"),
+            "password: correct horse battery staple"
+        );
+        assert_ne!(
+            redact_str("session: 9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
+            "session: 9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+        );
     }
 
     #[test]

@@ -27,6 +27,11 @@ pub enum Command {
     Show(show::Args),
     Diff(diff::Args),
     Blame(blame::Args),
+    Rewind(rewind::Args),
+    Revert(revert::Args),
+    Undo(undo::Args),
+    #[command(subcommand)]
+    Op(op::Command),
     Doctor(doctor::Args),
     #[command(subcommand)]
     Audit(audit::Command),
@@ -34,11 +39,6 @@ pub enum Command {
     Policy(policy::Command),
     #[command(subcommand)]
     Task(task::Command),
-    Rewind(rewind::Args),
-    Revert(revert::Args),
-    Undo(undo::Args),
-    #[command(subcommand)]
-    Op(op::Command),
 }
 
 pub fn run(command: Command) -> crate::Result<ExitCode> {
