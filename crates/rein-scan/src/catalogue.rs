@@ -1,0 +1,121 @@
+//! The detection catalogue, kept as data (`catalogue.toml`): for each client and scope, which
+//! files to read, in which format, which keys carry authority, which detector reads them, and
+//! the default verdict for what is found there.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use serde::Deserialize;
+
+use crate::doc::Format;
+use crate::model::Decision;
+
+/// Where a config lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// In a repository.
+    Project,
+    /// In the user's home directory (`--home`).
+    User,
+    /// In a system-managed location (`--home`).
+    System,
+}
+
+/// One catalogue entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueEntry {
+    /// Unique id, e.g. `vscode.mcp`.
+    pub id: String,
+    /// The agent or client, e.g. `vscode`.
+    pub client: String,
+    pub scope: Scope,
+    /// Globs relative to the root (project) or to the home directory (user); system entries
+    /// are absolute.
+    pub paths: Vec<String>,
+    pub format: Format,
+    /// Key paths that carry authority, dot-separated (`mcpServers`, `servers`,
+    /// `projects.*.mcpServers`): what the detector reads.
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// The detector that reads these files.
+    pub detector: String,
+    /// The verdict for an entry point found here when nothing makes it worse.
+    pub verdict: Decision,
+    /// One line for people: what this file is.
+    pub about: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogueFile {
+    entry: Vec<CatalogueEntry>,
+}
+
+/// The catalogue, with its globs compiled.
+pub struct Catalogue {
+    pub entries: Vec<CatalogueEntry>,
+    project: GlobSet,
+    project_index: Vec<usize>,
+    user: GlobSet,
+    user_index: Vec<usize>,
+}
+
+/// The built-in catalogue text.
+pub const BUILTIN: &str = include_str!("catalogue.toml");
+
+impl Catalogue {
+    /// The built-in catalogue. It is part of the binary and checked by tests, so a failure
+    /// here is a bug; it is still reported as an error, never a panic.
+    pub fn builtin() -> Result<Catalogue, String> {
+        Self::parse(BUILTIN)
+    }
+
+    pub fn parse(text: &str) -> Result<Catalogue, String> {
+        let file: CatalogueFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut project = GlobSetBuilder::new();
+        let mut user = GlobSetBuilder::new();
+        let (mut project_index, mut user_index) = (Vec::new(), Vec::new());
+        for (i, e) in file.entry.iter().enumerate() {
+            for p in &e.paths {
+                let glob = Glob::new(p).map_err(|err| format!("{}: {p}: {err}", e.id))?;
+                match e.scope {
+                    Scope::Project => {
+                        project.add(glob);
+                        project_index.push(i);
+                    }
+                    Scope::User | Scope::System => {
+                        user.add(glob);
+                        user_index.push(i);
+                    }
+                }
+            }
+        }
+        Ok(Catalogue {
+            entries: file.entry,
+            project: project.build().map_err(|e| e.to_string())?,
+            project_index,
+            user: user.build().map_err(|e| e.to_string())?,
+            user_index,
+        })
+    }
+
+    /// The entries whose project globs match `rel` (a `/`-separated path under the root).
+    pub fn match_project(&self, rel: &str) -> Vec<&CatalogueEntry> {
+        self.matches(&self.project, &self.project_index, rel)
+    }
+
+    /// The entries whose user or system globs match `path` (relative to home, or absolute).
+    pub fn match_user(&self, path: &str) -> Vec<&CatalogueEntry> {
+        self.matches(&self.user, &self.user_index, path)
+    }
+
+    fn matches(&self, set: &GlobSet, index: &[usize], path: &str) -> Vec<&CatalogueEntry> {
+        let mut out: Vec<&CatalogueEntry> = set
+            .matches(path)
+            .into_iter()
+            .filter_map(|g| index.get(g).and_then(|&i| self.entries.get(i)))
+            .collect();
+        out.dedup_by(|a, b| a.id == b.id);
+        out
+    }
+}
