@@ -75,29 +75,75 @@ impl std::error::Error for BlameError {}
 /// on pathological inputs every line still gets the origin of a version that
 /// contains it, but a coarser diff may blame more lines on newer versions.
 pub fn blame<O: Clone>(versions: &[(O, Option<&[u8]>)]) -> Result<Vec<BlamedLine<O>>, BlameError> {
+    blame_with_restores(versions, &[])
+}
+
+/// Like [`blame`], where some versions restore an earlier state exactly (a rewind or an undo
+/// puts back what an earlier version held). `restore_of[i] == Some(j)` says that version `i`
+/// restores version `j`: instead of being diffed against version `i - 1`, version `i` takes
+/// over the lines of version `j` with their origins, so restored lines keep the origin of
+/// whoever wrote them, even across a deletion. Missing entries (`restore_of` may be shorter
+/// than `versions`) are `None`.
+///
+/// A restore only holds if `j < i` and both versions exist with the same bytes; otherwise
+/// version `i` is diffed as usual. Only the blame states of versions that a later restore
+/// refers to are kept, so a history without restores costs what [`blame`] always did.
+pub fn blame_with_restores<O: Clone>(
+    versions: &[(O, Option<&[u8]>)],
+    restore_of: &[Option<usize>],
+) -> Result<Vec<BlamedLine<O>>, BlameError> {
     let Some(&(_, Some(last))) = versions.last() else {
         return Ok(Vec::new());
     };
     if is_binary(last) {
         return Err(BlameError::Binary);
     }
-    // Nothing before the last deletion can reach the last version.
-    let first = versions
-        .iter()
-        .rposition(|(_, content)| content.is_none())
-        .map_or(0, |deleted| deleted + 1);
+    let restores = valid_restores(versions, restore_of);
+    let restore = |i: usize| restores.get(i).copied().flatten();
+    // Nothing before `first` can reach the last version.
+    let first = reach_start(versions.len(), |i| versions[i].1.is_none(), &restores);
+
+    // How many restores (from `first` on) refer to each version: its blame state is kept
+    // until the last of them has used it.
+    let mut wanted: HashMap<usize, usize> = HashMap::new();
+    for i in first..versions.len() {
+        if let Some(j) = restore(i) {
+            *wanted.entry(j).or_default() += 1;
+        }
+    }
+    let mut snapshots: HashMap<usize, Snapshot<'_>> = HashMap::new();
 
     let mut state = BlameState::default();
     let budget_end = Instant::now().checked_add(TOTAL_BUDGET);
     for (index, (_, content)) in versions.iter().enumerate().skip(first) {
-        // Every version from `first` on exists (see above).
-        let content = content.unwrap_or_default();
-        let step_end = Instant::now().checked_add(STEP_BUDGET);
-        let deadline = match (step_end, budget_end) {
-            (Some(step), Some(total)) => Some(step.min(total)),
-            (step, total) => step.or(total),
+        let Some(content) = *content else {
+            state.clear();
+            continue;
         };
-        state.advance(content, index, deadline);
+        let restored = restore(index).and_then(|j| {
+            let left = wanted.get_mut(&j)?;
+            *left = left.saturating_sub(1);
+            if *left == 0 {
+                wanted.remove(&j);
+                snapshots.remove(&j)
+            } else {
+                snapshots.get(&j).cloned()
+            }
+        });
+        match restored {
+            Some(snapshot) => state.restore(content, snapshot),
+            None => {
+                let step_end = Instant::now().checked_add(STEP_BUDGET);
+                let deadline = match (step_end, budget_end) {
+                    (Some(step), Some(total)) => Some(step.min(total)),
+                    (step, total) => step.or(total),
+                };
+                state.advance(content, index, deadline);
+            }
+        }
+        if wanted.contains_key(&index) {
+            snapshots.insert(index, state.snapshot());
+        }
     }
 
     Ok(state
@@ -113,6 +159,71 @@ pub fn blame<O: Clone>(versions: &[(O, Option<&[u8]>)]) -> Result<Vec<BlamedLine
             })
         })
         .collect())
+}
+
+/// The restores of `restore_of` that hold: `i` restores `j` only if `j < i` and both versions
+/// exist with the same bytes. Empty when there are none.
+fn valid_restores<O>(
+    versions: &[(O, Option<&[u8]>)],
+    restore_of: &[Option<usize>],
+) -> Vec<Option<usize>> {
+    let holds = |(i, restore): (usize, &Option<usize>)| {
+        let j = (*restore)?;
+        let (_, Some(new)) = versions.get(i)? else {
+            return None;
+        };
+        let (_, Some(old)) = versions.get(j)? else {
+            return None;
+        };
+        (j < i && new == old).then_some(j)
+    };
+    let restores: Vec<Option<usize>> = restore_of.iter().enumerate().map(holds).collect();
+    if restores.iter().all(Option::is_none) {
+        return Vec::new();
+    }
+    restores
+}
+
+/// The first of `len` versions that the last one can depend on: the start of the last
+/// version's run of existing versions (after the last deletion), moved back to the start of
+/// the run of any version that a restore from there on refers to, and so on.
+/// `deleted(i)` tells whether version `i` is a deletion; each `restore_of[i] = Some(j)` must
+/// have `j < i` and neither version deleted. `len` when the last version is a deletion (or
+/// there are none).
+pub(crate) fn reach_start(
+    len: usize,
+    deleted: impl Fn(usize) -> bool,
+    restore_of: &[Option<usize>],
+) -> usize {
+    let Some(last) = len.checked_sub(1) else {
+        return 0;
+    };
+    if deleted(last) {
+        return len;
+    }
+    if restore_of.iter().all(Option::is_none) {
+        return (0..len).rev().find(|&i| deleted(i)).map_or(0, |d| d + 1);
+    }
+    // Start of the run of existing versions each version belongs to.
+    let mut run_start = Vec::with_capacity(len);
+    let mut start = 0;
+    for i in 0..len {
+        run_start.push(start);
+        if deleted(i) {
+            start = i + 1;
+        }
+    }
+    let mut first = run_start[last];
+    let mut i = len;
+    while i > first {
+        i -= 1;
+        if let Some(Some(j)) = restore_of.get(i)
+            && let Some(&start) = run_start.get(*j)
+        {
+            first = first.min(start);
+        }
+    }
+    first
 }
 
 fn line_text(line: &[u8]) -> String {
@@ -136,6 +247,16 @@ struct BlameState<'a> {
     origins: Vec<usize>,
 }
 
+/// The lines of one version and where each came from, kept for a later restore of it.
+/// Line ids stay valid: the interner only grows.
+#[derive(Clone)]
+struct Snapshot<'a> {
+    bytes: &'a [u8],
+    starts: Vec<usize>,
+    ids: Vec<u32>,
+    origins: Vec<usize>,
+}
+
 impl<'a> BlameState<'a> {
     fn lines(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         let bytes = self.bytes;
@@ -144,6 +265,33 @@ impl<'a> BlameState<'a> {
             .iter()
             .zip(ends)
             .map(move |(&start, end)| bytes.get(start..end).unwrap_or_default())
+    }
+
+    /// Forgets every line: the file was deleted.
+    fn clear(&mut self) {
+        self.bytes = &[];
+        self.starts.clear();
+        self.ids.clear();
+        self.origins.clear();
+    }
+
+    /// A copy of the current lines and their origins, for a later restore.
+    fn snapshot(&self) -> Snapshot<'a> {
+        Snapshot {
+            bytes: self.bytes,
+            starts: self.starts.clone(),
+            ids: self.ids.clone(),
+            origins: self.origins.clone(),
+        }
+    }
+
+    /// Moves to `new`, which has the same bytes as the version `snapshot` was taken of.
+    fn restore(&mut self, new: &'a [u8], snapshot: Snapshot<'a>) {
+        debug_assert_eq!(new, snapshot.bytes);
+        self.bytes = new;
+        self.starts = snapshot.starts;
+        self.ids = snapshot.ids;
+        self.origins = snapshot.origins;
     }
 
     /// Moves to the next version, `new`, introduced by version `version`.
@@ -381,6 +529,142 @@ mod tests {
         );
     }
 
+    fn blame_restoring(
+        versions: &[Option<&str>],
+        restore_of: &[Option<usize>],
+    ) -> Vec<(String, usize)> {
+        let versions: Vec<(usize, Option<&[u8]>)> = versions
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (i, v.map(str::as_bytes)))
+            .collect();
+        blame_with_restores(&versions, restore_of)
+            .expect("text input")
+            .into_iter()
+            .map(|l| (l.text, l.origin))
+            .collect()
+    }
+
+    fn lines(expected: &[(&str, usize)]) -> Vec<(String, usize)> {
+        expected
+            .iter()
+            .map(|(t, o)| ((*t).to_owned(), *o))
+            .collect()
+    }
+
+    #[test]
+    fn a_restore_takes_back_the_restored_versions_origins() {
+        let a = "one\ntwo\nthree\n";
+        let b = "one\nTWO\nthree\n";
+        // C restores A: every line is A's again, not C's.
+        assert_eq!(
+            blame_restoring(&[Some(a), Some(b), Some(a)], &[None, None, Some(0)]),
+            lines(&[("one", 0), ("two", 0), ("three", 0)])
+        );
+        // D restores B (an undo of the rewind): the edited line is B's again.
+        assert_eq!(
+            blame_restoring(
+                &[Some(a), Some(b), Some(a), Some(b)],
+                &[None, None, Some(0), Some(1)]
+            ),
+            lines(&[("one", 0), ("TWO", 1), ("three", 0)])
+        );
+        // Without the restores, the diffs blame the put-back lines on the restoring versions.
+        assert_eq!(
+            blame_restoring(&[Some(a), Some(b), Some(a), Some(b)], &[]),
+            lines(&[("one", 0), ("TWO", 3), ("three", 0)])
+        );
+        // A restore of a restore: E redoes C, which restored A.
+        assert_eq!(
+            blame_restoring(
+                &[Some(a), Some(b), Some(a), Some(b), Some(a)],
+                &[None, None, Some(0), Some(1), Some(2)]
+            ),
+            lines(&[("one", 0), ("two", 0), ("three", 0)])
+        );
+    }
+
+    #[test]
+    fn a_restore_reaches_back_across_a_deletion() {
+        let a = "x\ny\n";
+        let b = "x\nY\n";
+        assert_eq!(
+            blame_restoring(
+                &[Some(a), Some(b), None, Some(b)],
+                &[None, None, None, Some(1)]
+            ),
+            lines(&[("x", 0), ("Y", 1)])
+        );
+        // Later edits diff against the restored state; a deletion before the restored run
+        // still resets.
+        assert_eq!(
+            blame_restoring(
+                &[
+                    Some("old\n"),
+                    None,
+                    Some(a),
+                    None,
+                    Some(a),
+                    Some("x\ny\nz\n")
+                ],
+                &[None, None, None, None, Some(2), None]
+            ),
+            lines(&[("x", 2), ("y", 2), ("z", 5)])
+        );
+        // Several deletions and restores: each restore picks up the state it names.
+        assert_eq!(
+            blame_restoring(
+                &[Some(a), None, Some(b), None, Some(a), Some(b)],
+                &[None, None, None, None, Some(0), Some(2)]
+            ),
+            lines(&[("x", 2), ("Y", 2)])
+        );
+    }
+
+    #[test]
+    fn restores_that_do_not_hold_are_diffed() {
+        let versions = [Some("a\nb\n"), Some("a\nB\n"), Some("a\nb\nc\n"), None];
+        let plain = blame_restoring(&versions[..3], &[]);
+        assert_eq!(plain, lines(&[("a", 0), ("b", 2), ("c", 2)]));
+        // Different bytes, itself, a later version, out of range: all ignored.
+        for restore in [Some(0), Some(1), Some(2), Some(3), Some(99)] {
+            assert_eq!(
+                blame_restoring(&versions[..3], &[None, None, restore]),
+                plain,
+                "{restore:?}"
+            );
+        }
+        // A deleted version cannot be restored, and a deletion restores nothing.
+        assert_eq!(
+            blame_restoring(&[Some("a\n"), None, Some("a\n")], &[None, None, Some(1)]),
+            lines(&[("a", 2)])
+        );
+        assert_eq!(
+            blame_restoring(&[Some("a\n"), None], &[None, Some(0)]),
+            lines(&[])
+        );
+    }
+
+    #[test]
+    fn reach_start_follows_restores_back() {
+        let deleted = |set: &'static [usize]| move |i: usize| set.contains(&i);
+        assert_eq!(reach_start(0, deleted(&[]), &[]), 0);
+        assert_eq!(reach_start(3, deleted(&[]), &[]), 0);
+        assert_eq!(reach_start(4, deleted(&[1]), &[]), 2);
+        assert_eq!(reach_start(4, deleted(&[3]), &[]), 4);
+        assert_eq!(
+            reach_start(4, deleted(&[1]), &[None, None, None, Some(0)]),
+            0
+        );
+        // A restore before the run that reaches the end still counts if the run goes
+        // back to it: 6 restores 4, whose run starts at 3; 4 restores 0.
+        let restores = [None, None, None, None, Some(0), None, Some(4)];
+        assert_eq!(reach_start(7, deleted(&[2, 5]), &restores), 0);
+        // A restore in a run the end cannot reach is not followed.
+        let restores = [None, None, None, Some(0), None, None];
+        assert_eq!(reach_start(6, deleted(&[1, 4]), &restores), 5);
+    }
+
     #[test]
     fn unchanged_versions_change_nothing() {
         assert_eq!(
@@ -557,12 +841,34 @@ mod tests {
 
     /// Straightforward blame: split every version, diff the whole line lists.
     fn reference_blame(versions: &[Option<Vec<u8>>]) -> Vec<(Vec<u8>, usize)> {
+        reference_blame_with_restores(versions, &[])
+    }
+
+    /// Straightforward blame with restores: keep the state of every version, and copy it back
+    /// for a restore that holds.
+    fn reference_blame_with_restores(
+        versions: &[Option<Vec<u8>>],
+        restore_of: &[Option<usize>],
+    ) -> Vec<(Vec<u8>, usize)> {
+        let mut states: Vec<Vec<(&[u8], usize)>> = Vec::new();
         let mut current: Vec<(&[u8], usize)> = Vec::new();
         for (v, content) in versions.iter().enumerate() {
+            if v > 0 {
+                states.push(current.clone());
+            }
             let Some(content) = content else {
                 current.clear();
                 continue;
             };
+            let restored = restore_of
+                .get(v)
+                .copied()
+                .flatten()
+                .filter(|&j| j < v && versions[j].as_ref() == Some(content));
+            if let Some(j) = restored {
+                current = states[j].clone();
+                continue;
+            }
             let new_lines = split_lines(content);
             let old_lines: Vec<&[u8]> = current.iter().map(|(l, _)| *l).collect();
             let ops = similar::capture_diff_slices(Algorithm::Myers, &old_lines, &new_lines);
@@ -607,6 +913,30 @@ mod tests {
                 }
                 (Err(e), last) => prop_assert!(false, "{:?} for {:?}", e, last),
             }
+        }
+
+        #[test]
+        fn blame_with_restores_matches_the_straightforward_algorithm(
+            pool in proptest::collection::vec(
+                proptest::collection::vec(proptest::sample::select(&b"ab\n"[..]), 0..16), 1..4),
+            picks in proptest::collection::vec(proptest::option::weighted(0.85, 0usize..4), 1..10),
+            restore_of in proptest::collection::vec(proptest::option::of(0usize..10), 0..10),
+        ) {
+            let versions: Vec<Option<Vec<u8>>> =
+                picks.iter().map(|p| p.map(|p| pool[p % pool.len()].clone())).collect();
+            let input: Vec<(usize, Option<&[u8]>)> =
+                versions.iter().enumerate().map(|(i, v)| (i, v.as_deref())).collect();
+            let ours: Vec<(String, usize)> = blame_with_restores(&input, &restore_of)
+                .expect("no NUL in the alphabet")
+                .into_iter()
+                .map(|l| (l.text, l.origin))
+                .collect();
+            let reference: Vec<(String, usize)> =
+                reference_blame_with_restores(&versions, &restore_of)
+                    .into_iter()
+                    .map(|(l, v)| (line_text(&l), v))
+                    .collect();
+            prop_assert_eq!(ours, reference);
         }
 
         #[test]

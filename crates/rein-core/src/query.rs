@@ -1,6 +1,6 @@
 //! Readers over the record: sessions, turns, steps, file versions, diffs and blame.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -462,37 +462,69 @@ pub enum Origin {
     },
 }
 
-/// Every recorded version of `path` in a work tree, oldest first, following renames back.
+/// Every recorded version of `path` in a work tree, following renames back, as one line of
+/// history: oldest first, except that a run of versions that begins with a rename (the first
+/// version, or the first after a deletion) is preceded by the history of the path it was
+/// renamed from, up to that rename.
+///
+/// Versions before a deletion are included: the file as it is now does not descend from them,
+/// unless a rein operation (rewind, undo) put one of their states back. [`blame`] decides
+/// which versions matter. At most 64 paths are looked up, the last run's renames first, so
+/// that a crafted cycle cannot loop forever.
 pub fn file_history(conn: &Connection, worktree_id: i64, path: &str) -> Result<Vec<Version>> {
-    let mut out: Vec<Version> = Vec::new();
-    let mut current = path.to_owned();
-    let mut before_id = i64::MAX;
-    // Each hop follows one rename; bounded so that a crafted cycle cannot loop forever.
-    for _ in 0..64 {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {VERSION_COLS} FROM file_versions
-             WHERE worktree_id = ?1 AND path = ?2 AND id < ?3 ORDER BY id"
-        ))?;
-        let mut chunk: Vec<Version> = stmt
-            .query_map(params![worktree_id, current, before_id], version_from)?
-            .collect::<rusqlite::Result<_>>()?;
-        // Only the part after the last deletion belongs to the file as it is now.
-        if let Some(del) = chunk.iter().rposition(|v| v.change == "deleted") {
-            chunk.drain(..=del);
+    let mut lookups = 64;
+    history_before(conn, worktree_id, path, i64::MAX, &mut lookups)
+}
+
+/// The history of `path` from versions older than `before_id`; see [`file_history`].
+fn history_before(
+    conn: &Connection,
+    worktree_id: i64,
+    path: &str,
+    before_id: i64,
+    lookups: &mut usize,
+) -> Result<Vec<Version>> {
+    let Some(left) = lookups.checked_sub(1) else {
+        return Ok(Vec::new());
+    };
+    *lookups = left;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {VERSION_COLS} FROM file_versions
+         WHERE worktree_id = ?1 AND path = ?2 AND id < ?3 ORDER BY id"
+    ))?;
+    let chunk: Vec<Version> = stmt
+        .query_map(params![worktree_id, path, before_id], version_from)?
+        .collect::<rusqlite::Result<_>>()?;
+    drop(stmt);
+    // Runs of versions, each ending with a deletion (but the last).
+    let mut runs: Vec<Vec<Version>> = Vec::new();
+    let mut run = Vec::new();
+    for v in chunk {
+        let deleted = v.change == "deleted";
+        run.push(v);
+        if deleted {
+            runs.push(std::mem::take(&mut run));
         }
-        let first_rename = chunk
-            .iter()
-            .position(|v| v.change == "renamed")
-            .filter(|&i| i == 0);
-        chunk.extend(out);
-        out = chunk;
-        match first_rename.and_then(|_| out.first().cloned()) {
-            Some(v) if v.old_path.is_some() => {
-                before_id = v.id;
-                current = v.old_path.unwrap_or_default();
-            }
-            _ => break,
-        }
+    }
+    if !run.is_empty() {
+        runs.push(run);
+    }
+    // The last run's rename comes first: it is what the file as it is now descends from.
+    let mut sources: Vec<Vec<Version>> = Vec::with_capacity(runs.len());
+    for run in runs.iter().rev() {
+        let source = match run.first() {
+            Some(v) if v.change == "renamed" => match &v.old_path {
+                Some(old) => history_before(conn, worktree_id, old, v.id, lookups)?,
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        sources.push(source);
+    }
+    let mut out = Vec::new();
+    for (run, source) in runs.into_iter().zip(sources.into_iter().rev()) {
+        out.extend(source);
+        out.extend(run);
     }
     Ok(out)
 }
@@ -509,6 +541,11 @@ pub fn worktree_id(conn: &Connection, root: &Path) -> Result<Option<i64>> {
 }
 
 /// Blames `path` as it is now (`current`, `None` if it does not exist).
+///
+/// A version written by a rein operation (rewind, revert, undo) whose content is exactly that of
+/// an earlier version of the file restores that version: its lines keep the origins they had
+/// there (an agent step, the baseline), even if the file was deleted in between. Lines an
+/// operation wrote that no earlier version held (a revert's merge) are blamed on the operation.
 pub fn blame(
     store: &Store,
     worktree_id: i64,
@@ -516,8 +553,13 @@ pub fn blame(
     current: Option<&[u8]>,
 ) -> Result<Vec<crate::blame::BlamedLine<Origin>>> {
     let history = file_history(store.conn(), worktree_id, path)?;
-    let mut contents: Vec<(Origin, Option<Vec<u8>>)> = Vec::with_capacity(history.len() + 1);
-    for v in &history {
+    let restore_of = restores(&history);
+    // Versions the file as it is now cannot descend from are not even read.
+    let first =
+        crate::blame::reach_start(history.len(), |i| history[i].after.is_none(), &restore_of);
+    let mut contents: Vec<(Origin, Option<Vec<u8>>)> =
+        Vec::with_capacity(history.len() - first + 1);
+    for v in &history[first..] {
         let origin = match v.origin.as_str() {
             "baseline" => Origin::Baseline { time: v.time },
             "step" => Origin::Step {
@@ -536,6 +578,13 @@ pub fn blame(
         };
         contents.push((origin, data));
     }
+    // Renumbered from `first` (which no restore from there on reaches before).
+    let restore_of: Vec<Option<usize>> = restore_of
+        .get(first..)
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.and_then(|j| j.checked_sub(first)))
+        .collect();
     let last_matches = contents
         .last()
         .is_some_and(|(_, d)| d.as_deref() == current);
@@ -546,7 +595,40 @@ pub fn blame(
         .iter()
         .map(|(o, d)| (o.clone(), d.as_deref()))
         .collect();
-    crate::blame::blame(&versions).map_err(|_| Error::Invalid(format!("{path} is a binary file")))
+    crate::blame::blame_with_restores(&versions, &restore_of)
+        .map_err(|_| Error::Invalid(format!("{path} is a binary file")))
+}
+
+/// For each version of a history, the earlier version it restores: a version written by a rein
+/// operation whose content (blob) an earlier, older version also had restores the latest such
+/// version. Empty when there is none.
+fn restores(history: &[Version]) -> Vec<Option<usize>> {
+    if !history.iter().any(|v| v.origin == "op") {
+        return Vec::new();
+    }
+    // Where each content appeared, in history order. A renamed-from history can precede
+    // versions recorded before it, so a version only restores one with a smaller id.
+    let mut seen: HashMap<BlobId, Vec<(i64, usize)>> = HashMap::new();
+    let mut out = Vec::with_capacity(history.len());
+    for (i, v) in history.iter().enumerate() {
+        let Some(blob) = v.after else {
+            out.push(None);
+            continue;
+        };
+        let appearances = seen.entry(blob).or_default();
+        let restored = if v.origin == "op" {
+            appearances
+                .iter()
+                .rev()
+                .find(|&&(id, _)| id < v.id)
+                .map(|&(_, j)| j)
+        } else {
+            None
+        };
+        out.push(restored);
+        appearances.push((v.id, i));
+    }
+    out
 }
 
 fn op_of_version(conn: &Connection, version: i64) -> Result<Option<i64>> {
@@ -640,4 +722,119 @@ pub fn session_human(conn: &Connection, agent: &str, session_id: &str) -> Result
         .query_row([agent, session_id], |r| r.get::<_, Option<String>>(0))
         .optional()?
         .flatten())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(dir.path()).expect("open");
+        store
+            .conn()
+            .execute(
+                "INSERT INTO worktrees (id, root, created_at) VALUES (1, '/w', 0)",
+                [],
+            )
+            .expect("worktree");
+        (dir, store)
+    }
+
+    /// Records a version of `path` (renamed from `old`) whose content is `after`.
+    fn version(
+        store: &Store,
+        path: &str,
+        old: Option<&str>,
+        origin: &str,
+        change: &str,
+        after: Option<&str>,
+    ) -> i64 {
+        store
+            .conn()
+            .execute(
+                "INSERT INTO file_versions (worktree_id, path, old_path, origin, change,
+                     after_blob, after_mode, time)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5, 420, 0)",
+                params![
+                    path,
+                    old,
+                    origin,
+                    change,
+                    after.map(|s| BlobId::of(s.as_bytes()).0.to_vec())
+                ],
+            )
+            .expect("version");
+        store.conn().last_insert_rowid()
+    }
+
+    fn ids(history: &[Version]) -> Vec<i64> {
+        history.iter().map(|v| v.id).collect()
+    }
+
+    #[test]
+    fn history_keeps_deleted_runs_and_follows_their_renames() {
+        let (_d, s) = store();
+        let base = version(&s, "README.md", None, "baseline", "baseline", Some("r0"));
+        let mv = version(
+            &s,
+            "README.txt",
+            Some("README.md"),
+            "step",
+            "renamed",
+            Some("r0"),
+        );
+        let edit = version(&s, "README.txt", None, "step", "modified", Some("r1"));
+        let del = version(&s, "README.txt", None, "op", "deleted", None);
+        version(&s, "other.txt", None, "step", "added", Some("o"));
+        let back = version(&s, "README.txt", None, "op", "added", Some("r1"));
+        let history = file_history(s.conn(), 1, "README.txt").expect("history");
+        assert_eq!(ids(&history), [base, mv, edit, del, back]);
+        let restore_of = restores(&history);
+        assert_eq!(restore_of, [None, None, None, None, Some(2)]);
+        let deleted = |i: usize| history[i].after.is_none();
+        assert_eq!(
+            crate::blame::reach_start(history.len(), deleted, &restore_of),
+            0
+        );
+    }
+
+    #[test]
+    fn without_ops_only_the_last_run_is_reached() {
+        let (_d, s) = store();
+        let first = version(&s, "a.txt", None, "step", "added", Some("a"));
+        let del = version(&s, "a.txt", None, "step", "deleted", None);
+        let again = version(&s, "a.txt", None, "step", "added", Some("a"));
+        let history = file_history(s.conn(), 1, "a.txt").expect("history");
+        assert_eq!(ids(&history), [first, del, again]);
+        let restore_of = restores(&history);
+        assert!(restore_of.is_empty(), "{restore_of:?}");
+        let deleted = |i: usize| history[i].after.is_none();
+        assert_eq!(
+            crate::blame::reach_start(history.len(), deleted, &restore_of),
+            2
+        );
+    }
+
+    #[test]
+    fn an_op_restores_the_latest_older_version_with_its_content() {
+        let (_d, s) = store();
+        // q.txt, changed by an op to what p.txt holds later, then renamed onto p.txt after
+        // p.txt's own deletion: the history lists p.txt's first run before q.txt's versions.
+        let q = version(&s, "q.txt", None, "step", "added", Some("q"));
+        let q_op = version(&s, "q.txt", None, "op", "modified", Some("x"));
+        let p = version(&s, "p.txt", None, "step", "added", Some("x"));
+        let p_del = version(&s, "p.txt", None, "step", "deleted", None);
+        let mv = version(&s, "p.txt", Some("q.txt"), "step", "renamed", Some("x"));
+        let p_op = version(&s, "p.txt", None, "op", "modified", Some("q"));
+        let p_op2 = version(&s, "p.txt", None, "op", "modified", Some("x"));
+        let history = file_history(s.conn(), 1, "p.txt").expect("history");
+        assert_eq!(ids(&history), [p, p_del, q, q_op, mv, p_op, p_op2]);
+        // q_op's content is p's, but p was recorded after it: no restore. p_op restores q,
+        // p_op2 the latest of p, q_op and mv.
+        assert_eq!(
+            restores(&history),
+            [None, None, None, None, None, Some(2), Some(4)]
+        );
+    }
 }
