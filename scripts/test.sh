@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/install-claude-code.sh
+bash .ci/install-schemas.sh
 exec cargo test --workspace --locked "$@"

@@ -110,6 +110,7 @@ fn help() {
           revert  Undo one step or one prompt, and keep the work done after it.
           undo    Reverse the last rewind, revert or undo in this work tree.
           op      The operation log: every rewind, revert and undo, with what it changed
+          scan    Find every place AI agents enter software delivery, the authority each has, and a verdict.
           doctor  Check that rein's hooks are installed, valid and actually firing, and that the store is
                   healthy. Every problem comes with the command that fixes it
           audit   Verify or export the audit log: an append-only, hash-chained record of every event

@@ -48,6 +48,7 @@ pub struct CatalogueEntry {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CatalogueFile {
+    #[serde(default)]
     entry: Vec<CatalogueEntry>,
 }
 
@@ -60,8 +61,21 @@ pub struct Catalogue {
     user_index: Vec<usize>,
 }
 
-/// The built-in catalogue text.
-pub const BUILTIN: &str = include_str!("catalogue.toml");
+/// The built-in catalogue, one file per family (`crates/rein-scan/catalogue/*.toml`).
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("mcp.toml", include_str!("../catalogue/mcp.toml")),
+    ("settings.toml", include_str!("../catalogue/settings.toml")),
+    (
+        "instructions.toml",
+        include_str!("../catalogue/instructions.toml"),
+    ),
+    (
+        "workflows.toml",
+        include_str!("../catalogue/workflows.toml"),
+    ),
+    ("supply.toml", include_str!("../catalogue/supply.toml")),
+    ("home.toml", include_str!("../catalogue/home.toml")),
+];
 
 impl Catalogue {
     /// The built-in catalogue. It is part of the binary and checked by tests, so a failure
@@ -70,8 +84,20 @@ impl Catalogue {
         Self::parse(BUILTIN)
     }
 
-    pub fn parse(text: &str) -> Result<Catalogue, String> {
-        let file: CatalogueFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    /// Parses catalogue files (name, text) into one catalogue. Entry ids must be unique.
+    pub fn parse(files: &[(&str, &str)]) -> Result<Catalogue, String> {
+        let mut all = Vec::new();
+        for (name, text) in files {
+            let file: CatalogueFile =
+                toml::from_str(text).map_err(|e| format!("catalogue {name}: {e}"))?;
+            all.extend(file.entry);
+        }
+        let mut ids: Vec<&str> = all.iter().map(|e| e.id.as_str()).collect();
+        ids.sort_unstable();
+        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+            return Err(format!("catalogue entry `{}` is defined twice", w[0]));
+        }
+        let file = CatalogueFile { entry: all };
         let mut project = GlobSetBuilder::new();
         let mut user = GlobSetBuilder::new();
         let (mut project_index, mut user_index) = (Vec::new(), Vec::new());
@@ -107,6 +133,44 @@ impl Catalogue {
     /// The entries whose user or system globs match `path` (relative to home, or absolute).
     pub fn match_user(&self, path: &str) -> Vec<&CatalogueEntry> {
         self.matches(&self.user, &self.user_index, path)
+    }
+
+    /// The directories (or files) to look in for the user and system entries: each glob's
+    /// literal prefix, up to its first wildcard. The home scan walks only these, never the whole
+    /// home directory.
+    pub fn user_walk_roots(&self) -> Vec<String> {
+        let mut roots: Vec<String> = self
+            .entries
+            .iter()
+            .filter(|e| e.scope != Scope::Project)
+            .flat_map(|e| e.paths.iter())
+            .map(|p| {
+                let cut = p.find(['*', '?', '[', '{']).unwrap_or(p.len());
+                let prefix = &p[..cut];
+                if cut == p.len() {
+                    prefix.to_owned()
+                } else {
+                    prefix
+                        .rsplit_once('/')
+                        .map_or(String::new(), |(d, _)| d.to_owned())
+                }
+            })
+            .collect();
+        // Never the whole home directory: every user glob must name a file or directory first.
+        roots.retain(|r| !r.is_empty() && r != "/");
+        roots.sort();
+        roots.dedup();
+        // A root inside another is walked by it.
+        let mut out: Vec<String> = Vec::new();
+        for r in roots {
+            if !out
+                .iter()
+                .any(|o| !o.is_empty() && (r == *o || r.starts_with(&format!("{o}/"))))
+            {
+                out.push(r);
+            }
+        }
+        out
     }
 
     fn matches(&self, set: &GlobSet, index: &[usize], path: &str) -> Vec<&CatalogueEntry> {

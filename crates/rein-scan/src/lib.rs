@@ -8,8 +8,11 @@
 //! rest of rein's libraries it does no terminal I/O: the CLI renders the report.
 
 pub mod catalogue;
+pub mod codeowners;
 pub mod detectors;
 pub mod doc;
 pub mod model;
 pub mod parse;
 pub mod report;
+pub mod scan;
+pub mod suppress;

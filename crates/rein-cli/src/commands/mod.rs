@@ -11,6 +11,7 @@ mod op;
 mod policy;
 mod revert;
 mod rewind;
+mod scan;
 mod show;
 mod task;
 mod undo;
@@ -32,6 +33,7 @@ pub enum Command {
     Undo(undo::Args),
     #[command(subcommand)]
     Op(op::Command),
+    Scan(scan::Args),
     Doctor(doctor::Args),
     #[command(subcommand)]
     Audit(audit::Command),
@@ -49,6 +51,7 @@ pub fn run(command: Command) -> crate::Result<ExitCode> {
         Command::Show(a) => show::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Blame(a) => blame::run(a),
+        Command::Scan(a) => scan::run(a),
         Command::Doctor(a) => doctor::run(a),
         Command::Audit(c) => audit::run(c),
         Command::Policy(c) => policy::run(c),

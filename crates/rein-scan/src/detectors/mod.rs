@@ -1,6 +1,24 @@
 //! Detectors: one file per detector behind [`Detector`], one registration line each in [`all`].
 //! The catalogue (`catalogue.toml`) says which files each detector reads.
 
+mod agentic_workflows;
+mod aider;
+mod bots;
+mod claude_settings;
+mod codex_settings;
+pub mod common;
+pub mod credentials;
+mod cursor_settings;
+mod gemini_settings;
+mod gha;
+mod git_hooks;
+mod instructions;
+mod mcp;
+mod opencode_settings;
+mod package_scripts;
+mod vscode_settings;
+mod workflow_agents;
+
 use crate::catalogue::CatalogueEntry;
 use crate::doc::Doc;
 use crate::model::Finding;
@@ -28,6 +46,20 @@ pub trait Detector: Sync {
 /// Every detector.
 pub fn all() -> Vec<Box<dyn Detector>> {
     vec![
-        // One line per detector.
+        Box::new(mcp::Mcp),
+        Box::new(credentials::Credentials),
+        Box::new(agentic_workflows::AgenticWorkflows),
+        Box::new(aider::Aider),
+        Box::new(bots::Bots),
+        Box::new(claude_settings::ClaudeSettings),
+        Box::new(codex_settings::CodexSettings),
+        Box::new(cursor_settings::CursorSettings),
+        Box::new(gemini_settings::GeminiSettings),
+        Box::new(git_hooks::GitHooks),
+        Box::new(instructions::Instructions),
+        Box::new(opencode_settings::OpencodeSettings),
+        Box::new(package_scripts::PackageScripts),
+        Box::new(vscode_settings::VscodeSettings),
+        Box::new(workflow_agents::WorkflowAgents),
     ]
 }
