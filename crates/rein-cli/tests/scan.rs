@@ -255,3 +255,49 @@ fn scan_help_explains_the_verdicts() {
         assert!(r.stdout.contains(word), "{word}: {}", r.stdout);
     }
 }
+
+/// The README's scan example is what rein prints on `examples/scan-sample`: the same findings,
+/// in the same order, with the same verdicts, rules, locations and agents.
+#[test]
+fn readme_scan_example_is_true() {
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(workspace.join("README.md")).expect("README");
+    let block: Vec<&str> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("$ rein scan examples/scan-sample"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("```"))
+        .collect();
+    assert!(
+        !block.is_empty(),
+        "the README shows a scan of examples/scan-sample"
+    );
+    let env = TestEnv::new();
+    let sample = workspace.join("examples/scan-sample");
+    let r = env.run(&["scan", &sample.to_string_lossy()]);
+    assert_eq!(r.code, 1, "the sample has block findings: {}", r.stderr);
+    let head = |l: &str| l.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+    let shown: Vec<String> = block
+        .iter()
+        .filter(|l| !l.starts_with(|c: char| c.is_ascii_digit()))
+        .map(|l| head(l))
+        .collect();
+    let printed: Vec<String> = r
+        .stdout
+        .lines()
+        .filter(|l| {
+            l.starts_with("BLOCK")
+                || l.starts_with("APPROVAL")
+                || l.starts_with("allow")
+                || l.starts_with("UNPARSED")
+        })
+        .map(head)
+        .collect();
+    assert_eq!(shown, printed);
+    let summary = |t: &str| {
+        t.lines()
+            .find(|l| l.contains(" findings: "))
+            .map(|l| l.split(" in ").next().unwrap_or("").to_owned())
+    };
+    assert_eq!(summary(&block.join("\n")), summary(&r.stdout));
+}
