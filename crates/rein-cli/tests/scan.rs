@@ -301,3 +301,29 @@ fn readme_scan_example_is_true() {
     };
     assert_eq!(summary(&block.join("\n")), summary(&r.stdout));
 }
+
+#[test]
+fn several_roots_prefix_their_paths() {
+    let env = TestEnv::new();
+    let a = env.root.join("a");
+    let b = env.root.join("b");
+    for d in [&a, &b] {
+        std::fs::create_dir_all(d).expect("dir");
+        std::fs::write(
+            d.join(".mcp.json"),
+            r#"{"mcpServers": {"x": {"url": "https://x.example/mcp"}}}"#,
+        )
+        .expect("mcp");
+    }
+    let r = env.run(&["scan", "--json", &a.to_string_lossy(), &b.to_string_lossy()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let j: Value = serde_json::from_str(&r.stdout).expect("json");
+    let mut paths: Vec<String> = j["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .filter_map(|f| f["path"].as_str().map(|p| env.filter(p)))
+        .collect();
+    paths.sort();
+    assert_eq!(paths, ["[TMP]/a/.mcp.json", "[TMP]/b/.mcp.json"]);
+}

@@ -159,7 +159,19 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     let progress: &mut dyn Progress = if interactive { &mut bar } else { &mut quiet };
     let mut out = Outcome::default();
     for root in &roots {
+        let first = out.findings.len();
         scanner.scan_root(root, progress, &mut out);
+        // With several roots, a path relative to its root would be ambiguous: prefix the root
+        // as the user gave it.
+        if roots.len() > 1 {
+            for f in &mut out.findings[first..] {
+                f.path = format!(
+                    "{}/{}",
+                    root.display().to_string().trim_end_matches('/'),
+                    f.path
+                );
+            }
+        }
     }
     if args.home {
         let home = host::home()?;
