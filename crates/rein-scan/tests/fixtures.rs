@@ -176,3 +176,27 @@ fn fixtures_find_exactly_what_they_annotate() {
     assert!(cases > 0);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn every_rule_the_fixtures_produce_is_documented() {
+    let Ok(rd) = std::fs::read_dir(fixtures_dir()) else {
+        panic!("no fixtures directory");
+    };
+    let mut rules = BTreeSet::new();
+    for dir in rd.flatten().map(|e| e.path()) {
+        let pos = dir.join("positive");
+        if pos.is_dir() {
+            rules.extend(scan(&pos).findings.iter().map(|f| f.rule));
+        }
+    }
+    assert!(rules.len() > 50, "only {} rules produced", rules.len());
+    let undocumented: Vec<&str> = rules
+        .iter()
+        .copied()
+        .filter(|r| rein_scan::report::rule_summary(r).is_none())
+        .collect();
+    assert!(
+        undocumented.is_empty(),
+        "rules without an entry in catalogue/rules.toml: {undocumented:?}"
+    );
+}

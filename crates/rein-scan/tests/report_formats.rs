@@ -120,7 +120,7 @@ fn findings() -> Vec<Finding> {
     unpinned_same_server.actions = vec![Action::Network];
 
     let mut workflow = entry(
-        "gha.agent-on-untrusted-trigger",
+        "gha.untrusted-trigger",
         Decision::Block,
         ".github/workflows/claude review.yml",
         (12, 7),

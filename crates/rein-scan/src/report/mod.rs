@@ -11,6 +11,7 @@
 mod cyclonedx;
 mod json;
 mod markdown;
+mod rules;
 mod sarif;
 
 use crate::model::{Action, Decision, Finding};
@@ -58,23 +59,17 @@ pub fn markdown(findings: &[Finding], meta: &ScanMeta) -> String {
     markdown::render(findings, meta)
 }
 
-/// One line on what a rule id means, or `""` for a rule this table does not know.
+/// What a rule id means and how to act on it (its `help` in `catalogue/rules.toml`: why it
+/// matters, how to fix it, how to accept a finding), on one line; `""` for a rule without
+/// documentation.
 pub fn rule_help(rule: &str) -> &'static str {
-    match rule {
-        "scan.unparsed" => {
-            "A file where agents are configured could not be parsed, so what it configures is unknown."
-        }
-        "mcp.unpinned-package" => {
-            "An MCP server runs a package without an exact version, so what runs can change without review."
-        }
-        "mcp.literal-secret" => {
-            "A secret is written into an MCP server's configuration instead of being referenced."
-        }
-        "gha.agent-on-untrusted-trigger" => {
-            "A GitHub Actions workflow runs an AI agent on a trigger that untrusted people can fire."
-        }
-        _ => "",
-    }
+    rules::get(rule).map_or("", |r| r.help.as_str())
+}
+
+/// One line, at most 90 characters, on what a rule id detects (its `summary` in
+/// `catalogue/rules.toml`); `None` for a rule without documentation.
+pub fn rule_summary(rule: &str) -> Option<&'static str> {
+    rules::get(rule).map(|r| r.summary.as_str())
 }
 
 /// Decisions from the strictest down: the order reports list them in.
@@ -168,17 +163,24 @@ mod tests {
     }
 
     #[test]
-    fn every_known_rule_has_one_line_of_help() {
+    fn documented_rules_have_one_line_of_help_and_a_summary() {
         for rule in [
             "scan.unparsed",
             "mcp.unpinned-package",
             "mcp.literal-secret",
-            "gha.agent-on-untrusted-trigger",
+            "gha.untrusted-trigger",
+            "gh-aw.lock-mismatch",
         ] {
             let help = rule_help(rule);
             assert!(!help.is_empty() && !help.contains('\n'), "{rule}");
+            let summary = rule_summary(rule).expect("a summary");
+            assert!(
+                !summary.is_empty() && summary.chars().count() <= 90,
+                "{rule}"
+            );
         }
         assert_eq!(rule_help("no.such-rule"), "");
+        assert_eq!(rule_summary("no.such-rule"), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use super::json::confidence_str;
-use super::{ScanMeta, actions_json, is_home_path, rule_help, stable_hash};
+use super::{ScanMeta, actions_json, is_home_path, rule_help, rule_summary, stable_hash};
 use crate::model::{Decision, Finding};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -56,11 +56,22 @@ pub(super) fn render(findings: &[Finding], meta: &ScanMeta) -> Value {
 }
 
 fn rule(id: &str, strictest: Decision) -> Value {
-    let help = rule_help(id);
-    let short = if help.is_empty() {
-        format!("rein rule {id}")
-    } else {
-        help.to_owned()
+    // A documented rule is described by its summary and its help (which says how to accept a
+    // finding); any other by its bare id and how to accept a finding.
+    let (short, full, help) = match (rule_summary(id), rule_help(id)) {
+        (Some(summary), help) if !help.is_empty() => (
+            summary.to_owned(),
+            help.to_owned(),
+            format!("{summary}\n\n{help}"),
+        ),
+        _ => {
+            let short = format!("rein rule {id}");
+            let help = format!(
+                "{short}\n\nTo accept one finding, put `rein: ignore[{id}]` on its line or the line \
+                 above, or record it in a baseline."
+            );
+            (short.clone(), short, help)
+        }
     };
     let mut properties = json!({ "tags": ["security", "ai-agents"] });
     // GitHub ranks security alerts by this (7.0–8.9 is "high", 4.0–6.9 "medium"); entries that
@@ -76,13 +87,8 @@ fn rule(id: &str, strictest: Decision) -> Value {
     json!({
         "id": id,
         "shortDescription": { "text": short },
-        "fullDescription": { "text": short },
-        "help": {
-            "text": format!(
-                "{short}\n\nTo accept one finding, put `rein: ignore[{id}]` on its line or the line \
-                 above, or record it in a baseline."
-            ),
-        },
+        "fullDescription": { "text": full },
+        "help": { "text": help },
         "defaultConfiguration": { "level": level(strictest) },
         "properties": properties,
     })
