@@ -34,8 +34,8 @@ use crate::{host, render};
 /// `# rein: ignore[rule-id]` (`//` in JSON), or with a baseline file (--write-baseline, then
 /// --baseline).
 ///
-/// Exit status: 0 when no finding is at or above --fail-on (default: block), 1 when one is,
-/// 2 on a usage error, 3 on an internal error.
+/// Exit status: 0 when no finding is at or above --fail-on (default: block); 1 when one is, or
+/// on an error such as a missing path; 2 on a usage error; 3 on an internal error.
 ///
 /// Examples:
 ///   rein scan                              # this repository
