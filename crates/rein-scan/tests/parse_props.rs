@@ -461,3 +461,16 @@ proptest! {
         prop_assert!(started.elapsed() < Duration::from_secs(10));
     }
 }
+
+/// CI found `? ` (an empty key at the end of input) placed on a line past the last one: the YAML
+/// scanner reports empty nodes there. Every end-of-input shape keeps its positions in the text.
+#[test]
+fn regression_yaml_empty_key_at_end_of_input_was_placed_past_the_text() {
+    for text in [
+        "? ", "?", "? a", "? a\n", "a:", "a: ", "- ", "-", ": ", "&a ", "&a", "!!str ", "- ? ",
+        "a:\n  ", "[", "{a: ", "? \n", "a:\n? ",
+    ] {
+        check(Format::Yaml, text, &parse(Format::Yaml, text))
+            .unwrap_or_else(|e| panic!("{text:?}: {e}"));
+    }
+}

@@ -65,13 +65,13 @@ fn parse_events(text: &str, line_offset: u32) -> Result<Option<Node>, ParseError
         anchored: 0,
         root: None,
     };
+    // The scanner reports errors and empty nodes at the end of input one line past the last
+    // one; every position is kept inside the text.
+    let end = end_pos(text, line_offset);
     for event in Parser::new_from_str(text) {
-        let (event, span) = event.map_err(|e| {
-            // The scanner reports errors at the end of input one line past the last one.
-            let pos = b.pos(e.marker()).min(end_pos(text, line_offset));
-            error(pos, e.info().to_owned())
-        })?;
-        let pos = b.pos(&span.start);
+        let (event, span) =
+            event.map_err(|e| error(b.pos(e.marker()).min(end), e.info().to_owned()))?;
+        let pos = b.pos(&span.start).min(end);
         match event {
             Event::Nothing | Event::StreamStart | Event::DocumentStart(_) => {}
             Event::DocumentEnd | Event::StreamEnd => break,
