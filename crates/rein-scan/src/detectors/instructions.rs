@@ -113,6 +113,10 @@ enum Kind {
     Command,
     Skill,
     SkillScript,
+    /// A GitHub Copilot custom agent (`.github/agents/*.agent.md`) or VS Code chat mode.
+    CopilotAgent,
+    /// A GitHub Copilot prompt file (`.github/prompts/*.prompt.md`).
+    CopilotPrompt,
 }
 
 const SCRIPT_EXTENSIONS: &[&str] = &[
@@ -134,6 +138,10 @@ impl Kind {
             Kind::SubAgent
         } else if path.contains(".claude/commands/") {
             Kind::Command
+        } else if path.contains(".github/agents/") || path.contains(".github/chatmodes/") {
+            Kind::CopilotAgent
+        } else if path.contains(".github/prompts/") {
+            Kind::CopilotPrompt
         } else {
             Kind::Instructions
         }
@@ -2078,7 +2086,46 @@ enum Grant {
     Broad,
 }
 
-const WRITE_TOOLS: &[&str] = &["write", "edit", "multiedit", "notebookedit"];
+const WRITE_TOOLS: &[&str] = &[
+    "write",
+    "edit",
+    "multiedit",
+    "notebookedit",
+    // GitHub Copilot (VS Code and the coding agent).
+    "editfiles",
+    "createfile",
+    "createdirectory",
+    "editnotebook",
+    "new",
+];
+/// GitHub Copilot's names for running commands: each runs any command it is handed.
+const COPILOT_SHELL_TOOLS: &[&str] = &[
+    "execute",
+    "runcommands",
+    "runinterminal",
+    "terminal",
+    "runtasks",
+    "createandruntask",
+    "runnotebookcell",
+];
+/// GitHub Copilot's tools that reach the network.
+const COPILOT_NETWORK_TOOLS: &[&str] = &["fetch", "web", "githubrepo", "openSimpleBrowser"];
+/// GitHub Copilot's built-in tool sets, written `set` or `set/tool`; any other `a/b` names an
+/// MCP server's tool.
+const COPILOT_TOOL_SETS: &[&str] = &[
+    "edit",
+    "execute",
+    "read",
+    "search",
+    "web",
+    "agent",
+    "todo",
+    "vscode",
+    "runcommands",
+    "runtasks",
+    "runnotebooks",
+    "notebook",
+];
 const READ_TOOLS: &[&str] = &[
     "read",
     "grep",
@@ -2092,6 +2139,23 @@ const READ_TOOLS: &[&str] = &[
     "exitplanmode",
     "skill",
     "slashcommand",
+    // GitHub Copilot.
+    "search",
+    "codebase",
+    "usages",
+    "problems",
+    "changes",
+    "findtestfiles",
+    "searchresults",
+    "testfailure",
+    "terminallastcommand",
+    "terminalselection",
+    "todo",
+    "todos",
+    "agent",
+    "runsubagent",
+    "readfile",
+    "listdirectory",
 ];
 const WRITE_WORDS: &[&str] = &[
     "write", "create", "delete", "remove", "update", "edit", "push", "merge", "exec", "execute",
@@ -2169,6 +2233,35 @@ fn classify(tool: &str) -> (Grant, Vec<Action>, Option<String>) {
                 Action::Network,
             ],
             Some(format!("`{tool}` grants every tool")),
+        );
+    }
+    // GitHub Copilot names a tool of a set `set/tool`: the set says what it does.
+    if scope.is_none()
+        && let Some((set, member)) = lname.split_once('/')
+    {
+        if COPILOT_TOOL_SETS.contains(&set) {
+            let member = if member == "*" { set } else { member };
+            let (grant, actions, why) = classify(member);
+            let why = why.map(|w| w.replacen(&format!("`{member}`"), &format!("`{tool}`"), 1));
+            return (grant, actions, why);
+        }
+        let server = &name[..set.len()];
+        if member.is_empty() || member == "*" {
+            return (
+                Grant::Broad,
+                vec![Action::Network],
+                Some(format!(
+                    "`{tool}` grants every tool of the MCP server `{server}`"
+                )),
+            );
+        }
+        return mcp_tool(tool, server, member);
+    }
+    if scope.is_none() && COPILOT_SHELL_TOOLS.contains(&lname.as_str()) {
+        return (
+            Grant::Broad,
+            vec![Action::RunShell],
+            Some(format!("`{tool}` runs any command in a terminal")),
         );
     }
     if lname == "bash" || lname == "powershell" || lname == "shell" {
@@ -2250,7 +2343,12 @@ fn classify(tool: &str) -> (Grant, Vec<Action>, Option<String>) {
             (Grant::ScopedWrite, vec![Action::WriteCode], None)
         };
     }
-    if lname == "webfetch" || lname == "websearch" {
+    if lname == "webfetch"
+        || lname == "websearch"
+        || COPILOT_NETWORK_TOOLS
+            .iter()
+            .any(|t| t.eq_ignore_ascii_case(&lname))
+    {
         return (Grant::Network, vec![Action::Network], None);
     }
     if READ_TOOLS.contains(&lname.as_str()) {
@@ -2267,29 +2365,37 @@ fn classify(tool: &str) -> (Grant, Vec<Action>, Option<String>) {
                 )),
             );
         }
-        let writes = tool_name
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|w| WRITE_WORDS.contains(&w))
-            || WRITE_WORDS.iter().any(|w| tool_name.starts_with(w));
-        return if writes {
-            (
-                Grant::Broad,
-                vec![Action::WriteCode],
-                Some(format!(
-                    "`{tool}` changes things through the MCP server `{server}`"
-                )),
-            )
-        } else {
-            (Grant::Other, vec![Action::ReadCode], None)
-        };
+        return mcp_tool(tool, server, tool_name);
     }
     (Grant::Other, Vec::new(), None)
 }
 
-fn definition(src: &Source<'_>, kind: Kind, out: &mut Vec<Finding>) {
-    if !matches!(kind, Kind::SubAgent | Kind::Command | Kind::Skill) {
-        return;
+/// One named tool of an MCP server: broad when its name says it changes things.
+fn mcp_tool(tool: &str, server: &str, tool_name: &str) -> (Grant, Vec<Action>, Option<String>) {
+    let tool_name = tool_name.to_ascii_lowercase();
+    let writes = tool_name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| WRITE_WORDS.contains(&w))
+        || WRITE_WORDS.iter().any(|w| tool_name.starts_with(w));
+    if writes {
+        (
+            Grant::Broad,
+            vec![Action::WriteCode],
+            Some(format!(
+                "`{tool}` changes things through the MCP server `{server}`"
+            )),
+        )
+    } else {
+        (Grant::Other, vec![Action::ReadCode], None)
     }
+}
+
+fn definition(src: &Source<'_>, kind: Kind, out: &mut Vec<Finding>) {
+    let agent = match kind {
+        Kind::SubAgent | Kind::Command | Kind::Skill => "Claude Code",
+        Kind::CopilotAgent | Kind::CopilotPrompt => "GitHub Copilot",
+        Kind::Instructions | Kind::SkillScript => return,
+    };
     let doc = match crate::parse::parse(Format::Markdown, src.text) {
         Ok(doc) => doc,
         Err(e) => {
@@ -2334,6 +2440,23 @@ fn definition(src: &Source<'_>, kind: Kind, out: &mut Vec<Finding>) {
             let name = format!("/{}", stem(src.path));
             let trigger = format!("slash command {name}");
             ("command", name, trigger)
+        }
+        Kind::CopilotAgent => {
+            let name = root.get("name").and_then(Node::as_str).map_or_else(
+                || copilot_stem(src.path, &[".agent", ".chatmode"]),
+                str::to_owned,
+            );
+            (
+                "custom agent",
+                name,
+                "chosen in Copilot Chat's agent picker or assigned to the Copilot coding agent"
+                    .to_owned(),
+            )
+        }
+        Kind::CopilotPrompt => {
+            let name = format!("/{}", copilot_stem(src.path, &[".prompt"]));
+            let trigger = format!("prompt {name} in Copilot Chat");
+            ("prompt file", name, trigger)
         }
         _ => {
             let name = root
@@ -2381,12 +2504,16 @@ fn definition(src: &Source<'_>, kind: Kind, out: &mut Vec<Finding>) {
                 } else {
                     tools.join(", ")
                 };
-                parts.push(if kind == Kind::SubAgent {
+                let restricts = matches!(
+                    kind,
+                    Kind::SubAgent | Kind::CopilotAgent | Kind::CopilotPrompt
+                );
+                parts.push(if restricts {
                     format!("can use {list}")
                 } else {
                     format!("runs {list} without asking")
                 });
-                if kind == Kind::SubAgent {
+                if restricts {
                     reasons.push(format!(
                         "restricted to {} tool{}",
                         tools.len(),
@@ -2402,7 +2529,7 @@ fn definition(src: &Source<'_>, kind: Kind, out: &mut Vec<Finding>) {
                     reasons.extend(broad);
                 }
             }
-            None if kind == Kind::SubAgent => {
+            None if matches!(kind, Kind::SubAgent | Kind::CopilotAgent) => {
                 granted = true;
                 decision = Decision::Approval;
                 permissions.push("all tools (inherited from the session)".into());
@@ -2440,7 +2567,7 @@ fn definition(src: &Source<'_>, kind: Kind, out: &mut Vec<Finding>) {
                 d,
                 e.key_pos,
                 name.clone(),
-                format!("Claude Code {what} `{name}` has `permissionMode: {mode}`: it {why}"),
+                format!("{agent} {what} `{name}` has `permissionMode: {mode}`: it {why}"),
             );
             f.reasons.push("an agent definition in the repository should not lift the user's permission checks".into());
             f.authority
@@ -2477,7 +2604,7 @@ fn definition(src: &Source<'_>, kind: Kind, out: &mut Vec<Finding>) {
                 e.key_pos,
                 name.clone(),
                 format!(
-                    "Claude Code {what} `{name}` runs {} shell command{} on its hooks: {shown}",
+                    "{agent} {what} `{name}` runs {} shell command{} on its hooks: {shown}",
                     commands.len(),
                     if commands.len() == 1 { "" } else { "s" }
                 ),
@@ -2510,7 +2637,7 @@ fn definition(src: &Source<'_>, kind: Kind, out: &mut Vec<Finding>) {
         decision,
         pos,
         name.clone(),
-        format!("Claude Code {what} `{name}` {}", parts.join("; ")),
+        format!("{agent} {what} `{name}` {}", parts.join("; ")),
     );
     f.reasons = reasons;
     f.authority.permissions = permissions;
@@ -2546,6 +2673,15 @@ fn hook_commands(node: &Node) -> Vec<&str> {
 fn stem(path: &str) -> String {
     let file = file_name(path);
     file.rsplit_once('.').map_or(file, |(s, _)| s).to_owned()
+}
+
+/// A Copilot file's name without its directory and its `.agent.md`-style double extension.
+fn copilot_stem(path: &str, inner: &[&str]) -> String {
+    let s = stem(path);
+    inner
+        .iter()
+        .find_map(|i| s.strip_suffix(i))
+        .map_or_else(|| s.clone(), str::to_owned)
 }
 
 /// The skill's directory name: `.claude/skills/<name>/…`.
@@ -2800,5 +2936,36 @@ mod tests {
         assert_eq!(classify("Read").0, Grant::Read);
         assert_eq!(classify("mcp__github__create_issue").0, Grant::Broad);
         assert_eq!(classify("mcp__github__get_issue").0, Grant::Other);
+    }
+
+    #[test]
+    fn copilot_tools() {
+        for (tool, grant) in [
+            ("execute", Grant::Broad),
+            ("runCommands", Grant::Broad),
+            ("execute/runInTerminal", Grant::Broad),
+            ("edit", Grant::Broad),
+            ("editFiles", Grant::Broad),
+            ("edit/*", Grant::Broad),
+            ("read", Grant::Read),
+            ("read/readFile", Grant::Read),
+            ("search/codebase", Grant::Read),
+            ("codebase", Grant::Read),
+            ("fetch", Grant::Network),
+            ("web/fetch", Grant::Network),
+            ("github/*", Grant::Broad),
+            ("github/create_pull_request", Grant::Broad),
+            ("github/get_issue", Grant::Other),
+        ] {
+            assert_eq!(classify(tool).0, grant, "{tool}");
+        }
+        // The reason names the tool as written, not the set member it was read as.
+        let why = classify("execute/runInTerminal").2.expect("broad");
+        assert!(why.contains("`execute/runInTerminal`"), "{why}");
+        assert_eq!(
+            copilot_stem(".github/agents/fix.agent.md", &[".agent"]),
+            "fix"
+        );
+        assert_eq!(copilot_stem(".github/agents/fix.md", &[".agent"]), "fix");
     }
 }
