@@ -2108,8 +2108,15 @@ const COPILOT_SHELL_TOOLS: &[&str] = &[
     "createandruntask",
     "runnotebookcell",
 ];
-/// GitHub Copilot's tools that reach the network.
-const COPILOT_NETWORK_TOOLS: &[&str] = &["fetch", "web", "githubrepo", "openSimpleBrowser"];
+/// Tools that reach the network: Claude Code's, then GitHub Copilot's.
+const NETWORK_TOOLS: &[&str] = &[
+    "webfetch",
+    "websearch",
+    "fetch",
+    "web",
+    "githubrepo",
+    "opensimplebrowser",
+];
 /// GitHub Copilot's built-in tool sets, written `set` or `set/tool`; any other `a/b` names an
 /// MCP server's tool.
 const COPILOT_TOOL_SETS: &[&str] = &[
@@ -2235,27 +2242,30 @@ fn classify(tool: &str) -> (Grant, Vec<Action>, Option<String>) {
             Some(format!("`{tool}` grants every tool")),
         );
     }
-    // GitHub Copilot names a tool of a set `set/tool`: the set says what it does.
+    // GitHub Copilot names a tool of a set `set/tool`, and an MCP server's tool `server/tool`.
     if scope.is_none()
-        && let Some((set, member)) = lname.split_once('/')
+        && let Some((set, _)) = lname.split_once('/')
     {
+        // The last segment, so that one level of `classify` below is the only one: a hostile
+        // `edit/edit/…` never recurses deeper.
+        let member = lname.rsplit('/').next().unwrap_or("");
         if COPILOT_TOOL_SETS.contains(&set) {
-            let member = if member == "*" { set } else { member };
-            let (grant, actions, why) = classify(member);
-            let why = why.map(|w| w.replacen(&format!("`{member}`"), &format!("`{tool}`"), 1));
+            // `set/*`, and a member this table does not know, get what the set grants.
+            let read_as = if member == "*" { set } else { member };
+            let (grant, actions, why) = match classify(read_as) {
+                (Grant::Other, ..) => classify(set),
+                known => known,
+            };
+            // The reason names the tool as written, not the name it was read as.
+            let why = why.map(
+                |w| match w.strip_prefix('`').and_then(|r| r.split_once('`')) {
+                    Some((_, rest)) => format!("`{tool}`{rest}"),
+                    None => w,
+                },
+            );
             return (grant, actions, why);
         }
-        let server = &name[..set.len()];
-        if member.is_empty() || member == "*" {
-            return (
-                Grant::Broad,
-                vec![Action::Network],
-                Some(format!(
-                    "`{tool}` grants every tool of the MCP server `{server}`"
-                )),
-            );
-        }
-        return mcp_tool(tool, server, member);
+        return mcp_tool(tool, &name[..set.len()], member);
     }
     if scope.is_none() && COPILOT_SHELL_TOOLS.contains(&lname.as_str()) {
         return (
@@ -2343,12 +2353,7 @@ fn classify(tool: &str) -> (Grant, Vec<Action>, Option<String>) {
             (Grant::ScopedWrite, vec![Action::WriteCode], None)
         };
     }
-    if lname == "webfetch"
-        || lname == "websearch"
-        || COPILOT_NETWORK_TOOLS
-            .iter()
-            .any(|t| t.eq_ignore_ascii_case(&lname))
-    {
+    if NETWORK_TOOLS.contains(&lname.as_str()) {
         return (Grant::Network, vec![Action::Network], None);
     }
     if READ_TOOLS.contains(&lname.as_str()) {
@@ -2356,22 +2361,23 @@ fn classify(tool: &str) -> (Grant, Vec<Action>, Option<String>) {
     }
     if let Some(rest) = lname.strip_prefix("mcp__") {
         let (server, tool_name) = rest.split_once("__").unwrap_or((rest, ""));
-        if tool_name.is_empty() || tool_name == "*" {
-            return (
-                Grant::Broad,
-                vec![Action::Network],
-                Some(format!(
-                    "`{tool}` grants every tool of the MCP server `{server}`"
-                )),
-            );
-        }
         return mcp_tool(tool, server, tool_name);
     }
     (Grant::Other, Vec::new(), None)
 }
 
-/// One named tool of an MCP server: broad when its name says it changes things.
+/// A tool of an MCP server: broad when it is every tool of the server (empty or `*`) or when
+/// its name says it changes things.
 fn mcp_tool(tool: &str, server: &str, tool_name: &str) -> (Grant, Vec<Action>, Option<String>) {
+    if tool_name.is_empty() || tool_name == "*" {
+        return (
+            Grant::Broad,
+            vec![Action::Network],
+            Some(format!(
+                "`{tool}` grants every tool of the MCP server `{server}`"
+            )),
+        );
+    }
     let tool_name = tool_name.to_ascii_lowercase();
     let writes = tool_name
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -2961,7 +2967,16 @@ mod tests {
         }
         // The reason names the tool as written, not the set member it was read as.
         let why = classify("execute/runInTerminal").2.expect("broad");
-        assert!(why.contains("`execute/runInTerminal`"), "{why}");
+        assert!(
+            why.starts_with("`execute/runInTerminal` runs any command"),
+            "{why}"
+        );
+        // A member the table does not know gets what its set grants, never less.
+        assert_eq!(classify("execute/someNewRunner").0, Grant::Broad);
+        assert_eq!(classify("edit/someNewEditor").0, Grant::Broad);
+        // A hostile list of nested sets is read in one step, not one recursion per segment.
+        let nested = format!("{}editFiles", "edit/".repeat(200_000));
+        assert_eq!(classify(&nested).0, Grant::Broad);
         assert_eq!(
             copilot_stem(".github/agents/fix.agent.md", &[".agent"]),
             "fix"
