@@ -177,6 +177,9 @@ fn revert(k: usize) {
         environment: "local",
         config: &config,
         resolve_human: &human,
+        agent: None,
+        process_alive: &rein_core::record::liveness_unknown,
+        shell_writes: &rein_core::record::writes_unknown,
     };
     let mut middle = None;
     for i in 0..steps {

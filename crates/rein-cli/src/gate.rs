@@ -53,3 +53,18 @@ pub fn place(cwd: &Path, root: Option<&Path>) -> Result<Place, crate::error::Com
         tmp_dirs: host::tmp_dirs(),
     })
 }
+
+/// What a shell command may write (for the recorder, when a step's PreToolUse was missed):
+/// absolute paths, or `None` for anything.
+pub fn shell_writes(call: &rein_core::event::ToolCall, cwd: &Path) -> Option<Vec<String>> {
+    let home = host::home().ok()?;
+    match rein_policy::writes_of(&call.tool, &call.input, cwd, &home) {
+        rein_policy::WriteScope::Paths(paths) => Some(
+            paths
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect(),
+        ),
+        rein_policy::WriteScope::Anything => None,
+    }
+}

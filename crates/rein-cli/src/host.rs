@@ -125,3 +125,63 @@ pub fn user_policy_dir() -> Option<PathBuf> {
 pub fn tmp_dirs() -> Vec<PathBuf> {
     non_empty("TMPDIR").map(PathBuf::from).into_iter().collect()
 }
+
+/// Shells and wrappers that run a hook command and wait for it: the agent is above them.
+const HOOK_WRAPPERS: &[&str] = &[
+    "sh", "bash", "dash", "zsh", "fish", "ksh", "mksh", "ash", "busybox", "timeout", "time",
+    "nice", "nohup", "setsid", "stdbuf", "flock", "sudo", "doas",
+];
+
+/// The process running the agent that started this hook: the nearest ancestor that is not a
+/// shell or wrapper, with its start time. `None` where the host cannot tell (not Linux).
+pub fn agent_process() -> Option<rein_core::inflight::AgentProcess> {
+    let mut pid = proc_stat(std::process::id())?.ppid;
+    // Bounded: a few wrappers at most sit between an agent and its hook.
+    for _ in 0..8 {
+        let stat = proc_stat(pid)?;
+        if !HOOK_WRAPPERS.contains(&stat.comm.as_str()) || stat.ppid <= 1 {
+            return Some(rein_core::inflight::AgentProcess {
+                pid,
+                started: stat.started,
+            });
+        }
+        pid = stat.ppid;
+    }
+    None
+}
+
+/// Whether the process is still the one that was seen: `Some(false)` only when it is certainly
+/// gone (no such pid, or the pid now belongs to a process started at another time).
+pub fn process_alive(p: rein_core::inflight::AgentProcess) -> Option<bool> {
+    if !Path::new("/proc/self/stat").exists() {
+        return None;
+    }
+    match proc_stat(p.pid) {
+        Some(stat) => Some(stat.started == p.started && stat.state != 'Z'),
+        None => Some(false),
+    }
+}
+
+struct ProcStat {
+    comm: String,
+    state: char,
+    ppid: u32,
+    /// Clock ticks after boot.
+    started: u64,
+}
+
+/// Reads `/proc/<pid>/stat` (Linux).
+fn proc_stat(pid: u32) -> Option<ProcStat> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // `pid (comm) state ppid …`: comm may hold spaces and parentheses, so split at the last ')'.
+    let open = text.find('(')?;
+    let close = text.rfind(')')?;
+    let comm = text.get(open + 1..close)?.to_owned();
+    let fields: Vec<&str> = text.get(close + 1..)?.split_whitespace().collect();
+    Some(ProcStat {
+        comm,
+        state: fields.first()?.chars().next()?,
+        ppid: fields.get(1)?.parse().ok()?,
+        started: fields.get(19)?.parse().ok()?,
+    })
+}

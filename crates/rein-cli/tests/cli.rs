@@ -833,7 +833,7 @@ fn scripted_session_doctor_and_audit() {
         exit: 0
         --- stdout
         [ok  ] hooks: installed in [TMP]/repo/.claude/settings.local.json (11 events) → [REIN] hook claude-code
-        [ok  ] store: [TMP]/rein-home/rein.db (schema 4)
+        [ok  ] store: [TMP]/rein-home/rein.db (schema 5)
         [ok  ] operations: no interrupted rewind, revert or undo
         [ok  ] audit: chain intact (10 records)
         [ok  ] events: hooks are firing: last event received [TIME]
@@ -909,7 +909,7 @@ fn step_with_pre_but_no_post_is_denied_at_stop() {
         session s1 (claude-code sess-0001-aaaa)
         prompt p1: Push it
         outcome: denied
-        error: no result was reported: blocked by a hook or a permission rule
+        error: no result was reported: blocked by a hook or a permission rule, or its hook was killed
         decision: allow
           why: Allowed: no rule forbids any of the 3 requests this call makes.
           policy: [HASH]
@@ -1199,7 +1199,7 @@ fn malformed_payload_is_denied_with_one_stderr_line_and_doctor_reports_it() {
         exit: 0
         --- stdout
         [ok  ] hooks: installed in [TMP]/repo/.claude/settings.local.json (11 events) → [REIN] hook claude-code
-        [ok  ] store: [TMP]/rein-home/rein.db (schema 4)
+        [ok  ] store: [TMP]/rein-home/rein.db (schema 5)
         [ok  ] operations: no interrupted rewind, revert or undo
         [ok  ] audit: chain intact (1 records)
         [warn] events: no event received here yet

@@ -12,6 +12,7 @@ pub mod config;
 pub mod diff;
 pub mod error;
 pub mod event;
+pub mod inflight;
 pub mod merge;
 pub mod query;
 pub mod record;

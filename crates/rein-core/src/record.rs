@@ -13,6 +13,7 @@ use crate::blob::PreparedBlob;
 use crate::capture::{self, CaptureConfig, ChangeKind, FileChange, StatCache, WorktreeLock};
 use crate::error::Result;
 use crate::event::{CaptureMode, Event, EventKind, ToolCall};
+use crate::inflight::{self, AgentProcess, Claims, InFlight, Owner, ThreadEnd};
 use crate::store::Store;
 use crate::time::{Micros, now_micros};
 
@@ -36,6 +37,26 @@ pub struct Host<'a> {
     /// Resolves the delegating human for a new session (config, git user.email, `$USER`).
     /// Called only when a session is first seen, because it may spawn git.
     pub resolve_human: &'a dyn Fn(&Path) -> Option<String>,
+    /// The process running the agent that sent the event (this hook's nearest ancestor that is
+    /// not a shell), when the host can tell.
+    pub agent: Option<AgentProcess>,
+    /// Whether a process is still running: `Some(false)` only when it is certainly gone (a step
+    /// in flight whose agent is gone is closed); `None` when the host cannot tell.
+    pub process_alive: &'a dyn Fn(AgentProcess) -> Option<bool>,
+    /// What a shell command may write, when its analysis bounds it (absolute paths; `None`:
+    /// anything). Used for a step whose PreToolUse was missed, so that its claims are as narrow
+    /// as its gate decision's would have been.
+    pub shell_writes: &'a dyn Fn(&ToolCall, &Path) -> Option<Vec<String>>,
+}
+
+/// A `shell_writes` for hosts without a shell analyzer: anything.
+pub fn writes_unknown(_: &ToolCall, _: &Path) -> Option<Vec<String>> {
+    None
+}
+
+/// A `process_alive` for hosts that cannot tell.
+pub fn liveness_unknown(_: AgentProcess) -> Option<bool> {
+    None
 }
 
 /// What the recorder did with an event.
@@ -49,24 +70,48 @@ pub struct Outcome {
     pub capture_warning: Option<String>,
 }
 
-/// Who a batch of changes is attributed to.
+/// Whether an event's capture is about a step that has just run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Attribution {
-    /// Made by this step (`first sight` of a file means the step created it).
+    /// After a step (`first sight` of a file means the step created it).
     Step,
-    /// Found between steps: external, or baseline on first sight.
+    /// Between steps: what nobody in flight can account for is external (baseline on first
+    /// sight).
     Between,
 }
 
+/// Who a recorded change is attributed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// The event's own step.
+    ThisStep,
+    /// A step closed by this event without a result (its session).
+    Closed {
+        step: i64,
+        session: i64,
+    },
+    External,
+    Baseline,
+}
+
 struct Captured {
-    changes: Vec<FileChange>,
+    changes: Vec<(FileChange, Origin)>,
     blobs: Vec<PreparedBlob>,
-    attribution: Attribution,
     cache: Option<StatCache>,
     baseline_walk: bool,
     lock: Option<WorktreeLock>,
     complete: bool,
+    /// Paths whose changes a step still in flight claims: nothing recorded for them yet.
+    held: Vec<String>,
+    /// The steps in flight (besides those this event completes or closes) when the walk ran.
+    in_flight: Vec<i64>,
+    /// Steps this event closes without a result: those of the agent thread it ends, and any
+    /// whose agent process is gone.
+    closing: Vec<i64>,
 }
+
+/// Most held paths named in one audit record (the count is always exact).
+const MAX_AUDIT_HELD: usize = 100;
 
 /// A gate decision to record with its PreToolUse event. The library keeps it as JSON so that it
 /// does not depend on the policy engine's types.
@@ -87,6 +132,9 @@ pub struct DecisionRecord {
     pub detail: Value,
     /// Set when the gate failed closed.
     pub error: Option<String>,
+    /// What the call may write, when the analysis bounds it: absolute paths (a directory covers
+    /// its contents). `None`: anything. Only consulted for tools that do not declare their paths.
+    pub writes: Option<Vec<String>>,
 }
 
 impl DecisionRecord {
@@ -141,13 +189,21 @@ pub fn record_with_decision(
         Some(r) => Some(ensure_worktree(store.conn(), r, now)?),
         None => None,
     };
+    let known_session = session_exists(store.conn(), &event)?;
 
     let mut warning = None;
     // A blocked call changes nothing; its external-change walk can wait for the next event.
     let skip_capture = decision.is_some_and(DecisionRecord::blocks);
     let captured = match (&root, worktree) {
         (Some(root), Some((wt_id, baselined))) if !skip_capture => {
-            match capture_for(store, host.config, &event, root, &cwd, wt_id, baselined) {
+            let at = CaptureAt {
+                root,
+                cwd: &cwd,
+                wt_id,
+                baselined,
+                session: known_session,
+            };
+            match capture_for(store, host, &event, &at) {
                 Ok(c) => c,
                 Err(e) => {
                     warning = Some(format!("capture failed: {e}"));
@@ -163,7 +219,7 @@ pub fn record_with_decision(
         warning = Some("capture incomplete: the work tree walk hit its file or time limit".into());
     }
 
-    let human = session_exists(store.conn(), &event)?
+    let human = known_session
         .is_none()
         .then(|| (host.resolve_human)(root.as_deref().unwrap_or(&cwd)))
         .flatten();
@@ -178,9 +234,14 @@ pub fn record_with_decision(
         worktree.map(|w| w.0),
         human.as_deref(),
         host.environment,
+        host.agent,
         now,
     )?;
-    let step = apply_kind(&tx, session, &event, now)?;
+    let claims = match (&event.kind, &root) {
+        (EventKind::ToolPre(call), Some(root)) => step_claims(call, decision, root, &cwd),
+        _ => None,
+    };
+    let step = apply_kind(&tx, session, &event, now, claims.as_ref(), host.agent)?;
     let capture_status = match (&captured, &warning) {
         (_, Some(_)) => "incomplete",
         (Some(_), None) => "ok",
@@ -234,61 +295,34 @@ pub fn record_with_decision(
         }
     }
 
-    let mut change_records = Vec::new();
-    let mut baseline_files = 0usize;
-    let mut baseline_digest = blake3::Hasher::new();
-    if let (Some(c), Some((wt_id, _))) = (&captured, worktree) {
-        for b in &c.blobs {
-            b.insert(&tx)?;
+    // Steps closed by this event (with whether they were given changes).
+    let closing: Vec<i64> = match (&captured, thread_end(&event.kind)) {
+        (Some(c), _) => c.closing.clone(),
+        // No capture was needed (outside a work tree); a failed capture closes nothing, so that
+        // the steps keep their claims until a walk can give them their changes.
+        // A blocked call skipped its capture: the thread's steps wait for the next event.
+        (None, Some(end)) if warning.is_none() && !skip_capture => {
+            inflight::closed_by(&tx, session, end)?
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect()
         }
-        for ch in &c.changes {
-            let (origin, step_id) = match (c.attribution, ch.kind) {
-                (Attribution::Step, _) => ("step", step),
-                (Attribution::Between, ChangeKind::Baseline) => ("baseline", None),
-                (Attribution::Between, _) => ("external", None),
-            };
-            tx.execute(
-                "INSERT INTO file_versions (worktree_id, path, old_path, origin, change, step_id,
-                     session_id, before_blob, after_blob, before_mode, after_mode, time)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![
-                    wt_id,
-                    ch.path,
-                    ch.old_path,
-                    origin,
-                    ch.kind.as_str(),
-                    step_id,
-                    session,
-                    ch.before.as_ref().map(|b| b.0.to_vec()),
-                    ch.after.as_ref().map(|b| b.0.to_vec()),
-                    ch.before_mode,
-                    ch.after_mode,
-                    now
-                ],
-            )?;
-            if ch.kind == ChangeKind::Baseline {
-                baseline_files += 1;
-                baseline_digest.update(ch.path.as_bytes());
-                baseline_digest.update(&[0]);
-                baseline_digest.update(&ch.after.map_or([0; 32], |b| b.0));
-            } else {
-                change_records.push(json!({
-                    "path": ch.path,
-                    "old_path": ch.old_path,
-                    "change": ch.kind.as_str(),
-                    "origin": origin,
-                    "before": ch.before.map(|b| b.to_hex()),
-                    "after": ch.after.map(|b| b.to_hex()),
-                }));
-            }
-        }
-        if c.baseline_walk && c.complete {
-            tx.execute(
-                "UPDATE worktrees SET baseline_at = ?1 WHERE id = ?2 AND baseline_at IS NULL",
-                params![now, wt_id],
-            )?;
-        }
-    }
+        (None, _) => Vec::new(),
+    };
+    let inserted = insert_captured(
+        &tx,
+        captured.as_ref().zip(worktree.map(|w| w.0)),
+        Some(session),
+        step,
+        &closing,
+        now,
+    )?;
+    let Inserted {
+        change_records,
+        baseline_files,
+        baseline_digest,
+        closed,
+    } = inserted;
 
     // Remember where each session, prompt and step began in the work tree's history: a rewind
     // goes back to exactly that point (after the external changes found just before it).
@@ -336,6 +370,9 @@ pub fn record_with_decision(
     if let Some(root) = &root {
         data["worktree"] = json!(root.display().to_string());
     }
+    if let Some(c) = &claims {
+        data["claims"] = c.to_json();
+    }
     if !change_records.is_empty() {
         data["changes"] = Value::Array(change_records);
     }
@@ -345,6 +382,7 @@ pub fn record_with_decision(
             "digest": baseline_digest.finalize().to_hex().to_string(),
         });
     }
+    attribution_evidence(&mut data, captured.as_ref(), &closed);
     if let Some(w) = &warning {
         data["capture_warning"] = json!(w);
     }
@@ -375,6 +413,248 @@ pub fn record_with_decision(
         changes,
         capture_warning: warning,
     })
+}
+
+/// What [`insert_captured`] wrote.
+struct Inserted {
+    /// The changes (but baseline ones), for the audit record.
+    change_records: Vec<Value>,
+    baseline_files: usize,
+    baseline_digest: blake3::Hasher,
+    /// The closed steps, with whether they were given changes.
+    closed: Vec<(i64, bool)>,
+}
+
+/// Writes a capture's blobs and file versions, and closes `closing` (the steps an event or
+/// `rein doctor` ends without a result): one that was given changes ran, but its result never
+/// came; one that changed nothing was most likely blocked by a hook or a permission rule.
+fn insert_captured(
+    tx: &Connection,
+    captured: Option<(&Captured, i64)>,
+    session: Option<i64>,
+    step: Option<i64>,
+    closing: &[i64],
+    now: Micros,
+) -> Result<Inserted> {
+    let mut out = Inserted {
+        change_records: Vec::new(),
+        baseline_files: 0,
+        baseline_digest: blake3::Hasher::new(),
+        closed: closing.iter().map(|id| (*id, false)).collect(),
+    };
+    out.closed.sort_unstable();
+    out.closed.dedup();
+    if let Some((c, wt_id)) = captured {
+        for b in &c.blobs {
+            b.insert(tx)?;
+        }
+        for (ch, origin) in &c.changes {
+            let (origin_name, step_id, version_session) = match origin {
+                Origin::ThisStep => ("step", step, session),
+                Origin::Closed {
+                    step: id,
+                    session: s,
+                } => {
+                    if let Some(entry) = out.closed.iter_mut().find(|(c, _)| c == id) {
+                        entry.1 = true;
+                    }
+                    ("step", Some(*id), Some(*s))
+                }
+                Origin::External => ("external", None, session),
+                Origin::Baseline => ("baseline", None, session),
+            };
+            tx.execute(
+                "INSERT INTO file_versions (worktree_id, path, old_path, origin, change, step_id,
+                     session_id, before_blob, after_blob, before_mode, after_mode, time)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    wt_id,
+                    ch.path,
+                    ch.old_path,
+                    origin_name,
+                    ch.kind.as_str(),
+                    step_id,
+                    version_session,
+                    ch.before.as_ref().map(|b| b.0.to_vec()),
+                    ch.after.as_ref().map(|b| b.0.to_vec()),
+                    ch.before_mode,
+                    ch.after_mode,
+                    now
+                ],
+            )?;
+            if ch.kind == ChangeKind::Baseline {
+                out.baseline_files += 1;
+                out.baseline_digest.update(ch.path.as_bytes());
+                out.baseline_digest.update(&[0]);
+                out.baseline_digest
+                    .update(&ch.after.map_or([0; 32], |b| b.0));
+            } else {
+                let mut record = json!({
+                    "path": ch.path,
+                    "old_path": ch.old_path,
+                    "change": ch.kind.as_str(),
+                    "origin": origin_name,
+                    "before": ch.before.map(|b| b.to_hex()),
+                    "after": ch.after.map(|b| b.to_hex()),
+                });
+                if let Origin::Closed { step: id, .. } = origin {
+                    record["step"] = json!(id);
+                }
+                out.change_records.push(record);
+            }
+        }
+        if c.baseline_walk && c.complete {
+            tx.execute(
+                "UPDATE worktrees SET baseline_at = ?1 WHERE id = ?2 AND baseline_at IS NULL",
+                params![now, wt_id],
+            )?;
+        }
+    }
+    for (id, ran) in &out.closed {
+        let (status, error) = if *ran {
+            (
+                "lost",
+                "no result was reported (its hook was killed or timed out, or the agent stopped); the changes it claimed were given to it when it was closed",
+            )
+        } else {
+            (
+                "denied",
+                "no result was reported: blocked by a hook or a permission rule, or its hook was killed",
+            )
+        };
+        tx.execute(
+            "UPDATE steps SET status = ?1, error = ?2, ended_at = ?3
+              WHERE id = ?4 AND status = 'pending'",
+            params![status, error, now, id],
+        )?;
+    }
+    Ok(out)
+}
+
+/// Adds to an audit record what attribution rests on: what was left to steps in flight, which
+/// steps were in flight while anything was recorded as external, and which steps were closed.
+fn attribution_evidence(data: &mut Value, captured: Option<&Captured>, closed: &[(i64, bool)]) {
+    if let Some(c) = captured {
+        if !c.held.is_empty() {
+            data["held"] = json!({
+                "count": c.held.len(),
+                "paths": c.held.iter().take(MAX_AUDIT_HELD).collect::<Vec<_>>(),
+            });
+        }
+        if !c.in_flight.is_empty() && c.changes.iter().any(|(_, o)| matches!(o, Origin::External)) {
+            data["in_flight"] = json!(c.in_flight);
+        }
+    }
+    if !closed.is_empty() {
+        data["closed"] = Value::Array(
+            closed
+                .iter()
+                .map(|(id, ran)| json!({"step": id, "outcome": if *ran { "lost" } else { "denied" }}))
+                .collect(),
+        );
+    }
+}
+
+/// Closes the steps in flight in a work tree whose agent process is gone (they will never report
+/// back), giving each the changes it claimed; `rein doctor` runs it. Returns the closed steps with
+/// whether each was given changes. Nothing is written when there is nothing to close.
+pub fn close_abandoned_steps(
+    store: &mut Store,
+    host: &Host<'_>,
+    root: &Path,
+) -> Result<Vec<(i64, bool)>> {
+    let now = now_micros();
+    let Some(wt_id) = crate::query::worktree_id(store.conn(), root)? else {
+        return Ok(Vec::new());
+    };
+    let baselined: bool = store.conn().query_row(
+        "SELECT baseline_at IS NOT NULL FROM worktrees WHERE id = ?1",
+        [wt_id],
+        |r| r.get(0),
+    )?;
+    let at = CaptureAt {
+        root,
+        cwd: root,
+        wt_id,
+        baselined,
+        session: None,
+    };
+    let Some(captured) = capture(store, host, &at, Plan::abandoned())? else {
+        return Ok(Vec::new());
+    };
+    if captured.closing.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tx = store.write_tx()?;
+    let inserted = insert_captured(
+        &tx,
+        Some((&captured, wt_id)),
+        None,
+        None,
+        &captured.closing,
+        now,
+    )?;
+    let mut data = json!({
+        "worktree": root.display().to_string(),
+        "reason": "agent process gone",
+    });
+    if !inserted.change_records.is_empty() {
+        data["changes"] = Value::Array(inserted.change_records.clone());
+    }
+    attribution_evidence(&mut data, Some(&captured), &inserted.closed);
+    audit::append(&tx, now, "rein.steps.closed", &data)?;
+    tx.commit()?;
+    if let (Some(mut cache), Some(lock)) = (captured.cache, &captured.lock) {
+        cache.last_version_id = max_version_id(store.conn(), wt_id)?;
+        let _ = cache.save(&lock.cache_path());
+    }
+    Ok(inserted.closed)
+}
+
+/// The agent thread an event ends, if any (see [`inflight::closed_by`]).
+fn thread_end(kind: &EventKind) -> Option<ThreadEnd<'_>> {
+    match kind {
+        EventKind::Stop | EventKind::Prompt { .. } => Some(ThreadEnd::MainTurn),
+        EventKind::SubagentStop { agent_id, .. } => Some(ThreadEnd::Subagent(agent_id)),
+        EventKind::SessionEnd { .. } => Some(ThreadEnd::Session),
+        // A resumed session runs in a new process: the old one's steps are over.
+        EventKind::SessionStart { source, .. } if source.as_deref() == Some("resume") => {
+            Some(ThreadEnd::Session)
+        }
+        // A thread runs its tools one at a time: once a step starts or reports back, the
+        // thread's earlier steps are over (a missed PreToolUse makes the PostToolUse the first
+        // sign of it).
+        EventKind::ToolPre(call)
+        | EventKind::ToolPost { call, .. }
+        | EventKind::ToolFailed { call, .. } => Some(ThreadEnd::NextStep {
+            agent_id: call.agent_id.as_deref(),
+            tool_use_id: &call.tool_use_id,
+        }),
+        _ => None,
+    }
+}
+
+/// What a step about to run may change (see [`inflight`]): a tool that declares its paths claims
+/// them, a shell command the paths its analysis bounds it to, anything else everything. `None`
+/// for a tool that changes nothing.
+fn step_claims(
+    call: &ToolCall,
+    decision: Option<&DecisionRecord>,
+    root: &Path,
+    cwd: &Path,
+) -> Option<Claims> {
+    match call.capture_mode() {
+        CaptureMode::None => None,
+        CaptureMode::Declared(paths) => Some(Claims::for_paths(
+            root,
+            cwd,
+            paths.iter().map(String::as_str),
+        )),
+        CaptureMode::Walk => Some(match decision.and_then(|d| d.writes.as_ref()) {
+            Some(paths) => Claims::for_paths(root, cwd, paths.iter().map(String::as_str)),
+            None => Claims::Any,
+        }),
+    }
 }
 
 /// Walks a work tree and records every file as baseline (or as external, if rein already knew it
@@ -455,63 +735,146 @@ pub fn baseline(store: &mut Store, config: &CaptureConfig, root: &Path) -> Resul
     Ok((scan.files_seen, scan.complete))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn capture_for(
-    store: &Store,
-    config: &CaptureConfig,
-    event: &Event,
-    root: &Path,
-    cwd: &Path,
+/// Where an event's capture runs.
+struct CaptureAt<'a> {
+    root: &'a Path,
+    cwd: &'a Path,
     wt_id: i64,
     baselined: bool,
+    /// The event's session, if rein has seen it before.
+    session: Option<i64>,
+}
+
+/// What a capture looks at, and whom it may give changes to.
+struct Plan<'a> {
+    mode: CaptureMode,
+    attribution: Attribution,
+    /// The step the event completes (a PostToolUse or a failure).
+    completing: Option<&'a ToolCall>,
+    /// The agent thread the event ends: its pending steps close.
+    ends: Option<ThreadEnd<'a>>,
+}
+
+impl<'a> Plan<'a> {
+    fn of(event: &'a Event) -> Plan<'a> {
+        let (mode, attribution, completing) = match &event.kind {
+            EventKind::SessionStart { .. } | EventKind::Prompt { .. } | EventKind::Stop => {
+                (CaptureMode::Walk, Attribution::Between, None)
+            }
+            EventKind::ToolPre(call) => (call.capture_mode(), Attribution::Between, None),
+            EventKind::ToolPost { call, .. } | EventKind::ToolFailed { call, .. } => {
+                (call.capture_mode(), Attribution::Step, Some(call))
+            }
+            _ => (CaptureMode::None, Attribution::Between, None),
+        };
+        Plan {
+            mode,
+            attribution,
+            completing,
+            ends: thread_end(&event.kind),
+        }
+    }
+
+    /// `rein doctor`'s walk: it closes only steps whose agent is gone.
+    fn abandoned() -> Plan<'static> {
+        Plan {
+            mode: CaptureMode::Walk,
+            attribution: Attribution::Between,
+            completing: None,
+            ends: None,
+        }
+    }
+}
+
+fn capture_for(
+    store: &Store,
+    host: &Host<'_>,
+    event: &Event,
+    at: &CaptureAt<'_>,
 ) -> Result<Option<Captured>> {
-    let (mode, attribution) = match &event.kind {
-        EventKind::SessionStart { .. } | EventKind::Prompt { .. } | EventKind::Stop => {
-            (CaptureMode::Walk, Attribution::Between)
+    capture(store, host, at, Plan::of(event))
+}
+
+fn capture(
+    store: &Store,
+    host: &Host<'_>,
+    at: &CaptureAt<'_>,
+    plan: Plan<'_>,
+) -> Result<Option<Captured>> {
+    let config = host.config;
+    let (mut mode, attribution) = (plan.mode, plan.attribution);
+    let closing_of = |conn: &rusqlite::Connection| -> Result<Vec<(i64, bool)>> {
+        match (plan.ends, at.session) {
+            (Some(end), Some(session)) => inflight::closed_by(conn, session, end),
+            _ => Ok(Vec::new()),
         }
-        EventKind::ToolPre(call) => (call.capture_mode(), Attribution::Between),
-        EventKind::ToolPost { call, .. } | EventKind::ToolFailed { call, .. } => {
-            (call.capture_mode(), Attribution::Step)
-        }
-        _ => (CaptureMode::None, Attribution::Between),
     };
+    // Steps this event closes are given what they changed, which takes a walk.
+    if closing_of(store.conn())?.iter().any(|(_, claims)| *claims) {
+        mode = CaptureMode::Walk;
+    }
     if mode == CaptureMode::None {
         return Ok(None);
     }
-    let Some(lock) = WorktreeLock::acquire(store.layout(), root, LOCK_WAIT)? else {
+    let Some(lock) = WorktreeLock::acquire(store.layout(), at.root, LOCK_WAIT)? else {
         return Err(crate::Error::Invalid(
             "timed out waiting for another hook's capture of this work tree".into(),
         ));
     };
-    match mode {
-        CaptureMode::None => Ok(None),
+    // Under the lock, what is in flight cannot change: every hook records its step (and its
+    // claims) while holding it.
+    let conn = store.conn();
+    let mut closing: Vec<i64> = closing_of(conn)?.into_iter().map(|(id, _)| id).collect();
+    let flying = inflight::in_flight(conn, at.wt_id)?;
+    let own_step = match plan.completing {
+        Some(call) => Some(completing_claims(conn, host, at, call)?),
+        None => None,
+    };
+    let own_id = own_step.as_ref().and_then(|(id, _)| *id);
+    // A step whose agent process is gone will never report back: close it now.
+    let mut closed_dead = Vec::new();
+    for f in &flying {
+        if Some(f.step) != own_id
+            && !closing.contains(&f.step)
+            && f.agent
+                .is_some_and(|a| (host.process_alive)(a) == Some(false))
+        {
+            closed_dead.push(f.step);
+        }
+    }
+    closing.extend(&closed_dead);
+    let mut own: Vec<(Option<i64>, &Claims)> = Vec::new();
+    // On a tree never walked before, the first walk only establishes the baseline.
+    let first_walk = mode == CaptureMode::Walk && !at.baselined;
+    if let (Some((_, claims)), false) = (&own_step, first_walk) {
+        own.push((None, claims));
+    }
+    let mut sessions_of = std::collections::HashMap::new();
+    for f in &flying {
+        if closing.contains(&f.step) {
+            own.push((Some(f.step), &f.claims));
+            sessions_of.insert(f.step, f.session);
+        }
+    }
+    let others: Vec<&InFlight> = flying
+        .iter()
+        .filter(|f| Some(f.step) != own_id && !closing.contains(&f.step))
+        .collect();
+
+    let (changes, blobs, cache, complete) = match mode {
+        CaptureMode::None => return Ok(None),
         CaptureMode::Walk => {
             let cached = StatCache::load(&lock.cache_path());
             let scan = capture::scan(
-                store.conn(),
+                conn,
                 store.layout(),
-                wt_id,
-                root,
-                baselined,
+                at.wt_id,
+                at.root,
+                at.baselined,
                 cached.as_ref(),
                 config,
             )?;
-            // A step's walk on a never-baselined tree must not claim every file as its own: the
-            // first walk only establishes the baseline.
-            let attribution = if baselined {
-                attribution
-            } else {
-                Attribution::Between
-            };
-            Ok(Some(Captured {
-                changes: scan.changes,
-                blobs: scan.blobs,
-                attribution,
-                cache: scan.cache,
-                baseline_walk: !baselined,
-                complete: scan.complete,
-                lock: Some(lock),
-            }))
+            (scan.changes, scan.blobs, scan.cache, scan.complete)
         }
         CaptureMode::Declared(paths) => {
             let mut changes = Vec::new();
@@ -520,25 +883,25 @@ fn capture_for(
                 let abs = if Path::new(&p).is_absolute() {
                     PathBuf::from(&p)
                 } else {
-                    cwd.join(&p)
+                    at.cwd.join(&p)
                 };
-                let Some(rel) = crate::worktree::relative(root, &abs) else {
+                let Some(rel) = crate::worktree::relative(at.root, &abs) else {
                     continue;
                 };
-                if !config.include_ignored && is_ignored(root, &rel) {
+                if !config.include_ignored && is_ignored(at.root, &rel) {
                     continue;
                 }
                 // Before a step, a file rein never saw is baseline (or external once the tree
                 // is baselined); after it, a file rein had not seen was created by the step.
                 let baselined_for_compare = match attribution {
                     Attribution::Step => true,
-                    Attribution::Between => baselined,
+                    Attribution::Between => at.baselined,
                 };
                 if let Some((change, blob)) = capture::compare_path(
-                    store.conn(),
+                    conn,
                     store.layout(),
-                    wt_id,
-                    root,
+                    at.wt_id,
+                    at.root,
                     &rel,
                     baselined_for_compare,
                     config.max_file_bytes,
@@ -547,17 +910,91 @@ fn capture_for(
                     blobs.extend(blob);
                 }
             }
-            Ok(Some(Captured {
-                changes,
-                blobs,
-                attribution,
-                cache: None,
-                baseline_walk: false,
-                complete: true,
-                lock: Some(lock),
-            }))
+            (changes, blobs, None, true)
+        }
+    };
+
+    let mut attributed = Vec::with_capacity(changes.len());
+    let mut held = Vec::new();
+    for ch in changes {
+        if ch.kind == ChangeKind::Baseline {
+            attributed.push((ch, Origin::Baseline));
+            continue;
+        }
+        let paths: Vec<&str> = std::iter::once(ch.path.as_str())
+            .chain(ch.old_path.as_deref())
+            .collect();
+        match inflight::owner(&paths, &own, &others) {
+            Owner::Step(None) => attributed.push((ch, Origin::ThisStep)),
+            Owner::Step(Some(step)) => {
+                let session = sessions_of.get(&step).copied().unwrap_or_default();
+                attributed.push((ch, Origin::Closed { step, session }));
+            }
+            Owner::Held => {
+                held.push(ch.path.clone());
+                held.extend(ch.old_path.clone());
+            }
+            Owner::Nobody => attributed.push((ch, Origin::External)),
         }
     }
+    // A held change is recorded later, with the content it has then: store no blob for it now.
+    let blobs = if held.is_empty() {
+        blobs
+    } else {
+        let wanted: std::collections::HashSet<_> =
+            attributed.iter().filter_map(|(c, _)| c.after).collect();
+        blobs
+            .into_iter()
+            .filter(|b| wanted.contains(&b.id))
+            .collect()
+    };
+    let mut cache = cache;
+    if let Some(cache) = &mut cache {
+        // The next walk must look at held paths again, whatever their stat says.
+        cache.hold(&held);
+    }
+    Ok(Some(Captured {
+        changes: attributed,
+        blobs,
+        cache,
+        baseline_walk: first_walk,
+        lock: Some(lock),
+        complete,
+        held,
+        in_flight: others.iter().map(|f| f.step).collect(),
+        closing,
+    }))
+}
+
+/// The step a PostToolUse (or failure) completes, and what it claims: as recorded when it
+/// started, or (its PreToolUse missed) what its tool says it may change.
+fn completing_claims(
+    conn: &rusqlite::Connection,
+    host: &Host<'_>,
+    at: &CaptureAt<'_>,
+    call: &ToolCall,
+) -> Result<(Option<i64>, Claims)> {
+    let row: Option<(i64, Option<String>)> = match at.session {
+        Some(session) => conn
+            .query_row(
+                "SELECT id, claims FROM steps WHERE session_id = ?1 AND tool_use_id = ?2",
+                params![session, call.tool_use_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?,
+        None => None,
+    };
+    let claims = match row.as_ref().and_then(|(_, c)| c.as_deref()) {
+        Some(text) => Claims::from_json(text),
+        None => match call.capture_mode() {
+            CaptureMode::Walk => match (host.shell_writes)(call, at.cwd) {
+                Some(paths) => Claims::for_paths(at.root, at.cwd, paths.iter().map(String::as_str)),
+                None => Claims::Any,
+            },
+            _ => step_claims(call, None, at.root, at.cwd).unwrap_or(Claims::Any),
+        },
+    };
+    Ok((row.map(|(id, _)| id), claims))
 }
 
 /// Whether git's ignore rules exclude `rel` (checking each directory's `.gitignore` on the way).
@@ -620,22 +1057,36 @@ fn upsert_session(
     worktree: Option<i64>,
     human: Option<&str>,
     environment: &str,
+    agent: Option<AgentProcess>,
     now: Micros,
 ) -> Result<i64> {
     let model = match &event.kind {
         EventKind::SessionStart { model, .. } => model.clone(),
         _ => None,
     };
+    // A resumed session runs in a new process; otherwise every hook must see the same agent.
+    let resumed = matches!(&event.kind, EventKind::SessionStart { source, .. } if source.as_deref() == Some("resume"));
     tx.execute(
         "INSERT INTO sessions (agent, agent_session_id, worktree_id, cwd, transcript_path, human,
-             environment, model, permission_mode, started_at, last_event_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+             environment, model, permission_mode, started_at, last_event_at, agent_pid,
+             agent_started)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?12, ?13)
          ON CONFLICT(agent, agent_session_id) DO UPDATE SET
              last_event_at = excluded.last_event_at,
              worktree_id = COALESCE(sessions.worktree_id, excluded.worktree_id),
              transcript_path = COALESCE(excluded.transcript_path, sessions.transcript_path),
              model = COALESCE(excluded.model, sessions.model),
-             permission_mode = COALESCE(excluded.permission_mode, sessions.permission_mode)",
+             permission_mode = COALESCE(excluded.permission_mode, sessions.permission_mode),
+             agent_pid = CASE
+                 WHEN excluded.agent_pid IS NULL THEN sessions.agent_pid
+                 WHEN ?11 OR sessions.agent_pid IS NULL THEN excluded.agent_pid
+                 WHEN sessions.agent_pid = excluded.agent_pid
+                      AND sessions.agent_started = excluded.agent_started THEN sessions.agent_pid
+                 ELSE -1 END,
+             agent_started = CASE
+                 WHEN excluded.agent_pid IS NULL THEN sessions.agent_started
+                 WHEN ?11 OR sessions.agent_pid IS NULL THEN excluded.agent_started
+                 ELSE sessions.agent_started END",
         params![
             event.agent,
             event.session_id,
@@ -646,7 +1097,10 @@ fn upsert_session(
             environment,
             model,
             event.permission_mode,
-            now
+            now,
+            resumed,
+            agent.map(|a| i64::from(a.pid)),
+            agent.and_then(|a| i64::try_from(a.started).ok()),
         ],
     )?;
     Ok(tx.query_row(
@@ -657,7 +1111,14 @@ fn upsert_session(
 }
 
 /// Applies the event to turns and steps; returns the step it concerns, if any.
-fn apply_kind(tx: &Connection, session: i64, event: &Event, now: Micros) -> Result<Option<i64>> {
+fn apply_kind(
+    tx: &Connection,
+    session: i64,
+    event: &Event,
+    now: Micros,
+    claims: Option<&Claims>,
+    agent: Option<AgentProcess>,
+) -> Result<Option<i64>> {
     match &event.kind {
         EventKind::Prompt { prompt_id, prompt } => {
             let prompt = truncate_str(prompt, MAX_STEP_STRING);
@@ -676,7 +1137,27 @@ fn apply_kind(tx: &Connection, session: i64, event: &Event, now: Micros) -> Resu
             };
             Ok(None)
         }
-        EventKind::ToolPre(call) => Ok(Some(ensure_step(tx, session, call, now)?)),
+        EventKind::ToolPre(call) => {
+            let step = ensure_step(tx, session, call, now)?;
+            // What it may change while it runs, and who runs it (see `inflight`).
+            // The agent process is trusted only if every hook of the session saw the same one
+            // (a wrapper process between agent and hook is gone after each hook).
+            tx.execute(
+                "UPDATE steps SET claims = ?1,
+                     agent_pid = (SELECT agent_pid FROM sessions
+                                   WHERE id = ?2 AND agent_pid = ?3 AND agent_started = ?4),
+                     agent_started = ?4
+                  WHERE id = ?5 AND status = 'pending'",
+                params![
+                    claims.map(|c| c.to_json().to_string()),
+                    session,
+                    agent.map(|a| i64::from(a.pid)),
+                    agent.and_then(|a| i64::try_from(a.started).ok()),
+                    step
+                ],
+            )?;
+            Ok(Some(step))
+        }
         EventKind::ToolPost {
             call,
             response,
@@ -727,16 +1208,6 @@ fn apply_kind(tx: &Connection, session: i64, event: &Event, now: Micros) -> Resu
             )?;
             Ok(Some(step))
         }
-        EventKind::Stop => {
-            // Every tool of the turn has answered by now: a call still pending never ran.
-            tx.execute(
-                "UPDATE steps SET status = 'denied', ended_at = ?1,
-                     error = 'no result was reported: blocked by a hook or a permission rule'
-                 WHERE session_id = ?2 AND status = 'pending'",
-                params![now, session],
-            )?;
-            Ok(None)
-        }
         EventKind::SubagentStart {
             agent_id,
             agent_type,
@@ -768,9 +1239,12 @@ fn apply_kind(tx: &Connection, session: i64, event: &Event, now: Micros) -> Resu
             )?;
             Ok(None)
         }
-        EventKind::SessionStart { .. } | EventKind::PreCompact { .. } | EventKind::Other => {
-            Ok(None)
-        }
+        // Steps a Stop (or a new prompt, …) leaves pending are closed by the recorder, which
+        // gives them what they changed first (see `inflight`).
+        EventKind::Stop
+        | EventKind::SessionStart { .. }
+        | EventKind::PreCompact { .. }
+        | EventKind::Other => Ok(None),
     }
 }
 

@@ -151,6 +151,9 @@ impl Recorder<'_> {
             environment: "local",
             config: &self.config,
             resolve_human: &human,
+            agent: None,
+            process_alive: &rein_core::record::liveness_unknown,
+            shell_writes: &rein_core::record::writes_unknown,
         };
         let event = Event {
             agent: "claude-code".into(),

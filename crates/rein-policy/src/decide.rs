@@ -70,6 +70,10 @@ pub struct Decision {
     pub policy_hash: String,
     /// Time spent analysing and evaluating, in microseconds.
     pub elapsed_us: u64,
+    /// What the call may write, for the recorder: a closed list of paths only for a shell
+    /// command whose every write the analysis knows; anything for every other tool.
+    #[serde(skip)]
+    pub writes: rein_shell::WriteScope,
 }
 
 impl Decision {
@@ -196,6 +200,11 @@ fn decide_analysis(
         .unwrap_or(Answer::Allow);
     rules.sort_by_key(|r| std::cmp::Reverse(r.answer));
     let reason = explain(answer, &rules, effects.len());
+    let writes = if call.tool == "Bash" {
+        analysis.write_scope()
+    } else {
+        rein_shell::WriteScope::Anything
+    };
     Ok(Decision {
         answer,
         reason,
@@ -203,7 +212,33 @@ fn decide_analysis(
         effects,
         policy_hash: policies.hash().to_owned(),
         elapsed_us: started.elapsed().as_micros() as u64,
+        writes,
     })
+}
+
+/// What a tool call may write, without deciding it (see [`Decision::writes`]): for a step whose
+/// decision was not recorded.
+pub fn writes_of(
+    tool: &str,
+    input: &serde_json::Value,
+    cwd: &std::path::Path,
+    home: &std::path::Path,
+) -> rein_shell::WriteScope {
+    match (
+        tool,
+        input.get("command").and_then(serde_json::Value::as_str),
+    ) {
+        ("Bash", Some(command)) => rein_shell::analyze(
+            command,
+            &rein_shell::Context {
+                cwd: cwd.to_path_buf(),
+                home: home.to_path_buf(),
+            },
+            &Limits::default(),
+        )
+        .write_scope(),
+        _ => rein_shell::WriteScope::Anything,
+    }
 }
 
 fn on_text(item: &Item) -> String {

@@ -17,9 +17,9 @@ pub mod load;
 mod request;
 
 pub use cases::{Case, CaseOutcome, Expect, corpus_place as cases_place, parse_cases, run_cases};
-pub use decide::{Answer, Decision, EffectDecision, MatchedRule, decide};
+pub use decide::{Answer, Decision, EffectDecision, MatchedRule, decide, writes_of};
 pub use error::PolicyError;
 pub use facts::{FileFacts, Place};
 pub use load::{Layer, Policies, PolicySource, RuleInfo};
-pub use rein_shell::Limits;
+pub use rein_shell::{Limits, WriteScope};
 pub use request::{Call, Principal, Task};

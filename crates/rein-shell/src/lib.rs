@@ -14,6 +14,7 @@ mod commands;
 mod effect;
 mod parse;
 mod paths;
+mod scope;
 mod walk;
 mod word;
 
@@ -24,6 +25,7 @@ use std::time::{Duration, Instant};
 
 pub use parse::parses;
 pub use paths::normalize;
+pub use scope::WriteScope;
 
 pub use effect::{Analysis, Effect, EffectKind, Unresolved, UnresolvedKind, vcs_ops};
 

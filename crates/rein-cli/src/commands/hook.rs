@@ -129,6 +129,9 @@ fn record_event(event: rein_core::event::Event) -> Result<(), String> {
         environment: host::environment(),
         config: &config.capture,
         resolve_human: &resolve,
+        agent: host::agent_process(),
+        process_alive: &host::process_alive,
+        shell_writes: &crate::gate::shell_writes,
     };
     let outcome = record::record(&mut store, &host_ctx, event).map_err(|e| e.to_string())?;
     for problem in config_problem.into_iter().chain(outcome.capture_warning) {
@@ -329,6 +332,15 @@ fn decide_and_record(
         }),
         detail: json!({ "effects": decision.effects, "rules": decision.rules }),
         error: None,
+        writes: match &decision.writes {
+            rein_policy::WriteScope::Paths(paths) => Some(
+                paths
+                    .iter()
+                    .map(|p| p.to_string_lossy().into_owned())
+                    .collect(),
+            ),
+            rein_policy::WriteScope::Anything => None,
+        },
     };
     // Resolved above already (it may spawn git): a new session records the same human.
     let resolve = move |_: &Path| human.clone();
@@ -336,6 +348,9 @@ fn decide_and_record(
         environment,
         config: &config.capture,
         resolve_human: &resolve,
+        agent: host::agent_process(),
+        process_alive: &host::process_alive,
+        shell_writes: &crate::gate::shell_writes,
     };
     let outcome = record::record_with_decision(&mut store, &host_ctx, event, Some(&record))
         .map_err(|e| {

@@ -57,6 +57,36 @@ impl StatCache {
         }
     }
 
+    /// Makes the next walk look at `paths` again whatever their stat says: their changes were
+    /// held for a step in flight, not recorded. A path present is marked racy; a path gone gets
+    /// a placeholder entry, so that the next walk sees it as removed since the cache.
+    pub fn hold(&mut self, paths: &[String]) {
+        for p in paths {
+            match self
+                .entries
+                .binary_search_by(|(q, _)| q.as_bytes().cmp(p.as_bytes()))
+            {
+                Ok(i) => self.entries[i].1.racy = true,
+                Err(i) => self.entries.insert(
+                    i,
+                    (
+                        p.clone(),
+                        CachedStat {
+                            stat: Stat {
+                                size: 0,
+                                mtime_ns: 0,
+                                ctime_ns: 0,
+                                ino: 0,
+                                mode: 0,
+                            },
+                            racy: true,
+                        },
+                    ),
+                ),
+            }
+        }
+    }
+
     /// Loads the cache; `None` if it is missing, from another version, or corrupt.
     pub fn load(path: &Path) -> Option<StatCache> {
         let data = std::fs::read(path).ok()?;

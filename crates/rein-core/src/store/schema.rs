@@ -199,6 +199,20 @@ CREATE TABLE op_files (
     PRIMARY KEY (op_id, seq)
 );
 "#,
+    // 5: concurrent agents in one work tree. A step in flight (PreToolUse recorded, no result
+    // yet) claims the paths it may change, so that another hook's walk holds those changes for
+    // it instead of recording them as external; the agent process that runs it lets a step whose
+    // agent is gone be closed.
+    r#"
+ALTER TABLE steps ADD COLUMN claims TEXT;          -- JSON {"paths": [...]} or {"any": true}; NULL: claims nothing
+ALTER TABLE steps ADD COLUMN agent_pid INTEGER;
+ALTER TABLE steps ADD COLUMN agent_started INTEGER; -- the process's start time, against pid reuse
+-- The process running the session's agent, as every hook of the session saw it; -1 once two
+-- hooks disagreed (a wrapper between agent and hook), when no step trusts it.
+ALTER TABLE sessions ADD COLUMN agent_pid INTEGER;
+ALTER TABLE sessions ADD COLUMN agent_started INTEGER;
+CREATE INDEX steps_pending ON steps (session_id) WHERE status = 'pending';
+"#,
 ];
 
 /// The schema version this build writes.
