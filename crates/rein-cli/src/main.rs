@@ -3,6 +3,7 @@
 mod commands;
 mod error;
 mod gate;
+mod here;
 mod host;
 mod render;
 mod restore_ui;

@@ -336,8 +336,8 @@ fn log_on_an_empty_store() {
     insta::assert_snapshot!(env.snap(&["log"]), @r"
         exit: 0
         --- stdout
-        No sessions recorded here yet. Run `rein init`, use Claude Code, then come back.
-        (`rein log --all` lists the sessions of every repository.)
+        No sessions recorded in [TMP]/repo yet. Run `rein init`, use your agent, then come back.
+        (`rein log --all` lists the sessions of every work tree.)
     ");
     assert_eq!(
         env.json(&["log", "--json"]),
@@ -346,8 +346,8 @@ fn log_on_an_empty_store() {
     insta::assert_snapshot!(env.snap(&["show", "1"]), @r"
         exit: 1
         --- stderr
-        error: no step matches `1`
-        hint: `rein log` lists sessions (s1), prompts (p1) and steps (1)
+        error: no step matches `1` in [TMP]/repo
+        hint: `rein log` lists the sessions (s1), prompts (p1) and steps (1) recorded here; `rein log --all` lists every work tree's
     ");
 }
 

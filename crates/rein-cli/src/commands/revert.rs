@@ -42,11 +42,15 @@ pub struct Args {
     /// Print JSON (schema 1, see docs/json.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    repo: crate::here::RepoArg,
 }
 
 pub fn run(args: Args) -> crate::Result<ExitCode> {
+    let here = crate::here::Here::of(&args.repo)?;
+    here.worktree("revert")?;
     let mut store = super::open_store()?;
-    let target = query::resolve(store.conn(), &args.target)?;
+    let target = here.target(&store, &args.target)?;
     let worktree_id = worktree_of(&store, target)?;
     let restorer = restore_ui::open(&mut store, worktree_id)?;
     let root = restorer.root().display().to_string();

@@ -3,7 +3,6 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use rein_core::query;
 use rein_core::restore::{RewindFile, point_of};
 use serde_json::{Value, json};
 
@@ -45,11 +44,15 @@ pub struct Args {
     /// Print JSON (schema 1, see docs/json.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    repo: crate::here::RepoArg,
 }
 
 pub fn run(args: Args) -> crate::Result<ExitCode> {
+    let here = crate::here::Here::of(&args.repo)?;
+    here.worktree("rewind")?;
     let mut store = super::open_store()?;
-    let target = query::resolve(store.conn(), &args.target)?;
+    let target = here.target(&store, &args.target)?;
     let point = point_of(store.conn(), target)?;
     let restorer = restore_ui::open(&mut store, point.worktree_id)?;
     let root = restorer.root().display().to_string();

@@ -22,11 +22,14 @@ pub struct Args {
     /// Print JSON (schema 1, see docs/json.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    repo: crate::here::RepoArg,
 }
 
 pub fn run(args: Args) -> crate::Result<ExitCode> {
+    let here = crate::here::Here::of(&args.repo)?;
     let store = super::open_store()?;
-    let id = match query::resolve(store.conn(), &args.step)? {
+    let id = match here.target(&store, &args.step)? {
         Target::Step(id) => id,
         _ => {
             return Err(

@@ -32,13 +32,21 @@ pub struct Args {
     /// Print JSON (schema 1, see docs/json.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    repo: crate::here::RepoArg,
 }
 
 pub fn run(args: Args) -> crate::Result<ExitCode> {
+    let here = crate::here::Here::of(&args.repo)?;
+    here.worktree("undo")?;
     let mut store = super::open_store()?;
     let worktree_id = match args.op {
-        Some(id) => rein_core::restore::op(store.conn(), id)?.worktree_id,
-        None => restore_ui::current_worktree_id(&store)?,
+        Some(id) => {
+            let op = rein_core::restore::op(store.conn(), id)?;
+            here.check_op(&op)?;
+            op.worktree_id
+        }
+        None => here.worktree_id(&store, "undo")?,
     };
     let restorer = restore_ui::open(&mut store, worktree_id)?;
     let root = restorer.root().display().to_string();
