@@ -102,12 +102,28 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         let backup = backup(&home, &path, &text)?;
-        write_settings(&path, &out.text)?;
-        println!(
-            "Removed {} rein hook(s) from {}.",
-            out.removed,
-            path.display()
-        );
+        if out.left_empty {
+            // Only rein's hooks were in it: remove the file rather than leave `{}` behind, and
+            // its directory if that is now empty (never anything else in it).
+            std::fs::remove_file(&path).map_err(|e| {
+                CommandError::user(format!("cannot remove {}: {e}", path.display()))
+            })?;
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::remove_dir(dir);
+            }
+            println!(
+                "Removed {} rein hook(s) and {}, which held nothing else.",
+                out.removed,
+                path.display()
+            );
+        } else {
+            write_settings(&path, &out.text)?;
+            println!(
+                "Removed {} rein hook(s) from {}.",
+                out.removed,
+                path.display()
+            );
+        }
         println!("Backup of the previous file: {}", backup.display());
         return Ok(ExitCode::SUCCESS);
     }
