@@ -61,7 +61,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
         }
     }
     if changes.is_empty() {
-        eprintln!("no file changes recorded for {}", args.target);
+        render::write_stderr(&format!("no file changes recorded for {}\n", args.target));
     }
     render::write_stdout(&out)?;
     Ok(ExitCode::SUCCESS)

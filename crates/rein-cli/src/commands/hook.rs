@@ -102,7 +102,7 @@ pub fn run(args: Args) -> ExitCode {
             &format!("internal error: {}", panic_message(&panic)),
         ),
     }
-    print!("{}", claude_code::recorder_answer());
+    let _ = crate::render::write_stdout(claude_code::recorder_answer()); // closed stdout: fine
     ExitCode::SUCCESS
 }
 

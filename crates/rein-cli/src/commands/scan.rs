@@ -67,9 +67,9 @@ pub struct Args {
     /// Write every current finding to FILE as a baseline (then scan with --baseline FILE).
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
-    /// Write the report to FILE instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    output: Option<PathBuf>,
+    /// Write the report to FILE instead of stdout (`-` is stdout).
+    #[arg(long, short = 'o', value_name = "FILE", value_parser = render::OutputTarget::parser())]
+    output: Option<render::OutputTarget>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -97,7 +97,7 @@ struct Bar {
 impl Progress for Bar {
     fn files_seen(&mut self, n: usize) {
         if self.started.elapsed().as_millis() > 300 {
-            eprint!("\rscanning… {n} files");
+            render::write_stderr(&format!("\rscanning… {n} files"));
             self.shown = true;
         }
     }
@@ -106,7 +106,7 @@ impl Progress for Bar {
 impl Bar {
     fn finish(&self) {
         if self.shown {
-            eprint!("\r\x1b[2K");
+            render::write_stderr("\r\x1b[2K");
         }
     }
 }
@@ -203,24 +203,29 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             .then_with(|| a.pos.cmp(&b.pos))
             .then_with(|| a.rule.cmp(b.rule))
     });
+    let mut warnings = String::new();
     for e in &out.errors {
-        eprintln!("warning: {}", rein_core::redact::redact_str(e));
+        let _ = writeln!(warnings, "warning: {}", rein_core::redact::redact_str(e));
     }
     for t in &out.truncated {
-        eprintln!("warning: the walk of {t} stopped at its file limit; the scan is incomplete");
+        let _ = writeln!(
+            warnings,
+            "warning: the walk of {t} stopped at its file limit; the scan is incomplete"
+        );
     }
+    render::write_stderr(&warnings);
 
     if let Some(path) = &args.write_baseline {
         let text = serde_json::to_string_pretty(&Baseline::of(&out.findings))
             .map_err(|e| CommandError::internal(e.to_string()))?;
         std::fs::write(path, text + "\n")
             .map_err(|e| CommandError::user(format!("cannot write {}: {e}", path.display())))?;
-        eprintln!(
-            "wrote {} accepted finding{} to {}",
+        render::write_stderr(&format!(
+            "wrote {} accepted finding{} to {}\n",
             out.findings.len(),
             if out.findings.len() == 1 { "" } else { "s" },
             path.display()
-        );
+        ));
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -245,9 +250,12 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
         Format::Markdown => report::markdown(&out.findings, &meta),
     };
     match &args.output {
-        Some(path) => std::fs::write(path, &text)
+        Some(render::OutputTarget::File(path)) => std::fs::write(path, &text)
             .map_err(|e| CommandError::user(format!("cannot write {}: {e}", path.display())))?,
-        None => render::write_stdout(&text)?,
+        // The exit status is the verdict: a reader that closes the pipe early does not change it.
+        Some(render::OutputTarget::Stdout) | None => {
+            render::unless_closed(render::write_stdout(&text))?
+        }
     }
     let threshold = match args.fail_on {
         FailOn::Approval => Some(Decision::Approval),
