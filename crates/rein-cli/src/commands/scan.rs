@@ -34,6 +34,11 @@ use crate::{host, render};
 /// `# rein: ignore[rule-id]` (`//` in JSON), or with a baseline file (--write-baseline, then
 /// --baseline).
 ///
+/// A repository leaves paths out (test fixtures, samples) in `.rein/scan.toml` at the root
+/// scanned: `[[exclude]]` with `paths = ["globs/**"]` and a `reason`. Each exclusion is
+/// reported on every scan (rule scan.excluded: the files it left out, and why); no comment or
+/// baseline silences it, and --no-config scans everything.
+///
 /// Exit status: 0 when no finding is at or above --fail-on (default: block); 1 when one is, or
 /// on an error such as a missing path; 2 on a usage error; 3 on an internal error.
 ///
@@ -67,6 +72,9 @@ pub struct Args {
     /// Write every current finding to FILE as a baseline (then scan with --baseline FILE).
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
+    /// Ignore the roots' `.rein/scan.toml`: exclude nothing.
+    #[arg(long)]
+    no_config: bool,
     /// Write the report to FILE instead of stdout (`-` is stdout).
     #[arg(long, short = 'o', value_name = "FILE", value_parser = render::OutputTarget::parser())]
     output: Option<render::OutputTarget>,
@@ -163,7 +171,11 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     let mut out = Outcome::default();
     for root in &roots {
         let first = out.findings.len();
-        scanner.scan_root(root, progress, &mut out);
+        let options = rein_scan::scan::RootOptions {
+            skip_config: args.no_config,
+            ..Default::default()
+        };
+        scanner.scan_root_with(root, &options, progress, &mut out);
         // With several roots, a path relative to its root would be ambiguous: prefix the root
         // as the user gave it.
         if roots.len() > 1 {
