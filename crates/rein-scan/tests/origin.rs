@@ -415,6 +415,19 @@ fn rein_hooks_are_recognised_as_rein() {
     assert_eq!(hooks.len(), 1, "only the look-alike: {hooks:#?}");
     assert_eq!(hooks[0].decision, Decision::Block, "it fetches and runs");
 
+    assert!(
+        rein.reasons.iter().all(|r| !r.contains("absolute path")),
+        "your own file may name your own rein: {rein:#?}"
+    );
+    // The same in the repository's shared file runs only where rein is at that path.
+    write(root, ".claude/settings.json", &settings(""));
+    let shared = rule(&scan(root), ".claude/settings.json", "claude.rein-hooks").clone();
+    assert!(
+        shared.reasons.iter().any(|r| r.contains("absolute path")),
+        "{shared:#?}"
+    );
+    std::fs::remove_file(root.join(".claude/settings.json")).expect("rm");
+
     write(
         root,
         ".claude/settings.local.json",

@@ -111,6 +111,12 @@ fn check_hooks(src: &Source<'_>, root: &Node, out: &mut Vec<Finding>) {
         "rein's own hooks: each session is recorded, and each tool call is decided by rein's policy before it runs (`rein policy rules`)"
             .into(),
     );
+    if src.origin() == Origin::Repository && rein.iter().any(|h| h.absolute) {
+        f.reasons.push(
+            "a repository's file names rein by an absolute path: it runs only where rein is installed at that path (`rein init --scope project` uses rein from PATH)"
+                .into(),
+        );
+    }
     if let Some(m) = gate.and_then(|g| g.matcher.as_deref()) {
         f.reasons.push(format!(
             "the PreToolUse hook runs only for tools matching `{m}`: other tools are not gated"
@@ -1019,6 +1025,8 @@ pub(super) struct ReinHook {
     /// `None` for every tool (no matcher, empty or `*`).
     pub matcher: Option<String>,
     pub pos: Pos,
+    /// Whether the command names rein by an absolute path rather than from PATH.
+    pub absolute: bool,
 }
 
 /// Hooks in the Claude Code layout (`{Event: [{matcher, hooks: [{type, command}]}]}`, also
@@ -1059,6 +1067,7 @@ pub(super) fn hooks(
                         event: event.key.clone(),
                         matcher: matcher.map(str::to_owned),
                         pos: c.pos,
+                        absolute: !cmd.trim_start().starts_with("rein "),
                     });
                     continue;
                 }
