@@ -99,24 +99,27 @@ fn help() {
         Usage: rein <COMMAND>
 
         Commands:
-          init    Install rein's hooks into Claude Code, so every session in this repository is recorded.
-          hook    Reads one hook payload on stdin, records it, and answers in the agent's format
-          log     List recorded sessions, then their prompts, then their steps.
-          show    Show one step: its prompt, full tool input, outcome and the unified diff of the files it
-                  changed.
-          diff    Show the unified diff of a step, a prompt or a whole session.
-          blame   Show where each line of a file came from.
-          rewind  Bring the work tree back to how it was just before a step, prompt or session.
-          revert  Undo one step or one prompt, and keep the work done after it.
-          undo    Reverse the last rewind, revert or undo in this work tree.
-          op      The operation log: every rewind, revert and undo, with what it changed
-          scan    Find every place AI agents enter software delivery, the authority each has, and a verdict.
-          doctor  Check that rein's hooks are installed, valid and actually firing, and that the store is
-                  healthy. Every problem comes with the command that fixes it
-          audit   Verify or export the audit log: an append-only, hash-chained record of every event
-          policy  Inspect and test the gate's policy
-          task    Declare a task: a title and the paths the agent may write while it lasts
-          help    Print this message or the help of the given subcommand(s)
+          init         Install rein's hooks into Claude Code, so every session in this repository is
+                       recorded.
+          hook         Reads one hook payload on stdin, records it, and answers in the agent's format
+          log          List recorded sessions, then their prompts, then their steps.
+          show         Show one step: its prompt, tool input, outcome, decision and diff.
+          diff         Show the unified diff of a step, a prompt or a whole session.
+          blame        Show where each line of a file came from.
+          rewind       Bring the work tree back to how it was just before a step, prompt or session.
+          revert       Undo one step or one prompt, and keep the work done after it.
+          undo         Reverse the last rewind, revert or undo in this work tree.
+          op           The operation log: every rewind, revert and undo, with what it changed
+          scan         Find every place AI agents enter software delivery, the authority each has, and a
+                       verdict.
+          doctor       Check that rein is installed, firing and healthy, and say what to fix.
+          audit        Verify or export the audit log: an append-only, hash-chained record of every event
+          policy       Inspect and test the gate's policy
+          task         Declare a task: a title and the paths the agent may write while it lasts
+          completions  Print a shell completion script to stdout.
+          man          Print rein's manual page (roff) to stdout, or write one page per command to a
+                       directory.
+          help         Print this message or the help of the given subcommand(s)
 
         Options:
           -h, --help

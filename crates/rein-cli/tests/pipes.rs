@@ -70,8 +70,8 @@ fn readers(env: &TestEnv) -> Vec<(Vec<String>, bool)> {
         (&["diff", "1", "--stat"], false),
         (&["blame", "big.txt"], false),
         (&["blame", "big.txt", "--json"], false),
-        (&["doctor"], false),
-        (&["doctor", "--json"], false),
+        (&["doctor"], true),
+        (&["doctor", "--json"], true),
         (&["doctor", "--failures"], false),
         (&["policy", "rules"], false),
         (&["policy", "rules", "--json"], false),
@@ -236,6 +236,40 @@ fn assert_quiet(args: &[String], verdict: bool, normal: i32, run: &Outcome, how:
             "{what} exited {code}, normally {normal}: {}",
             run.stderr
         );
+    }
+}
+
+/// A refused rewind exits 1 ("nothing was changed") after printing why; a reader that went away
+/// must not turn that into 0, or a script would take the refusal for success.
+#[test]
+fn regression_refused_rewind_into_closed_pipe_exited_0() {
+    let env = recorded();
+    // big.txt is edited by hand after step 1 wrote it: rewinding to before step 1 is refused.
+    env.append("big.txt", "edited by hand\n");
+    for args in [
+        &["rewind", "1"][..],
+        &["rewind", "1", "--json"],
+        &["revert", "1"],
+    ] {
+        let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        let normal = normal_code(&env, &args);
+        assert_eq!(normal, 1, "rein {args:?} is refused");
+        for _ in 0..5 {
+            assert_quiet(
+                &args,
+                true,
+                normal,
+                &run_into_closed_pipe(&env, &args),
+                "closed pipe",
+            );
+            assert_quiet(
+                &args,
+                true,
+                normal,
+                &run_closed_after_first_byte(&env, &args),
+                "closed after the first byte",
+            );
+        }
     }
 }
 

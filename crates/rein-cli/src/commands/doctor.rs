@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 use super::init::{Scope, settings_path};
 use crate::{host, render};
 
-/// Check that rein's hooks are installed, valid and actually firing, and that the store is
+/// Check that rein is installed, firing and healthy, and say what to fix.
+///
+/// Checks that rein's hooks are installed, valid and actually firing, and that the store is
 /// healthy. Every problem comes with the command that fixes it.
 ///
 /// Exit status: 0 when nothing failed (warnings allowed), 1 otherwise.
@@ -193,9 +195,10 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                 })
             })
             .collect();
-        render::print_json(
+        // The exit status is the verdict: a reader that stops early does not turn it into 0.
+        render::unless_closed(render::print_json(
             &json!({"schema": 1, "ok": worst != Status::Fail, "store": home.display().to_string(), "checks": items}),
-        )?;
+        ))?;
     } else {
         let mut out = String::new();
         for c in &checks {
@@ -214,7 +217,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             Status::Warn => "\nWorking, with warnings.\n",
             Status::Fail => "\nSomething needs fixing (see FAIL above).\n",
         });
-        render::write_stdout(&out)?;
+        render::unless_closed(render::write_stdout(&out))?;
     }
     Ok(if worst == Status::Fail {
         ExitCode::from(1)

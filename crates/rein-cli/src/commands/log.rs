@@ -266,20 +266,18 @@ fn text(sessions: &[Value], place: &Place) -> String {
                 group = Some(tree);
             }
         }
+        // The delegating human, or say that it could not be determined.
+        let human = sess
+            .get("human")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown human");
         let _ = writeln!(
             out,
-            "session {} · {} {} · {}{}",
+            "session {} · {} {} · {} · {human}",
             s(sess, "session_ref"),
             s(sess, "agent"),
             s(sess, "session_id"),
             s(sess, "started_at"),
-            // The delegating human, or say that it could not be determined.
-            format!(
-                " · {}",
-                sess.get("human")
-                    .and_then(Value::as_str)
-                    .unwrap_or("unknown human")
-            ),
         );
         let _ = writeln!(out, "  in {}", s(sess, "cwd"));
         for turn in sess["turns"].as_array().into_iter().flatten() {

@@ -72,7 +72,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
 
     if args.dry_run || blocked || todo.is_empty() {
         if args.json {
-            render::print_json(&json!({
+            render::unless_closed(render::print_json(&json!({
                 "schema": 1,
                 "operation": "rewind",
                 "status": if todo.is_empty() && !blocked { "unchanged" } else { status },
@@ -81,7 +81,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                 "point": description,
                 "worktree": root,
                 "files": todo.iter().map(|f| file_json(f)).collect::<Vec<_>>(),
-            }))?;
+            })))?;
         } else {
             let mut out = String::new();
             if todo.is_empty() {
@@ -109,7 +109,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                     out.push_str("dry run: nothing was changed\n");
                 }
             }
-            render::write_stdout(&out)?;
+            render::unless_closed(render::write_stdout(&out))?;
         }
         if !refused.is_empty() {
             let list: Vec<String> = refused
@@ -153,7 +153,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     op.human = human;
     let done = restorer.execute(op)?;
     if args.json {
-        render::print_json(&json!({
+        render::unless_closed(render::print_json(&json!({
             "schema": 1,
             "operation": "rewind",
             "status": "done",
@@ -162,12 +162,12 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             "point": description,
             "worktree": root,
             "files": done.files.iter().map(restore_ui::action_json).collect::<Vec<_>>(),
-        }))?;
+        })))?;
     } else {
         let mut out = format!("rewound {root} to {description}\n");
         restore_ui::action_lines(&mut out, &done.files);
         restore_ui::done_line(&mut out, &done);
-        render::write_stdout(&out)?;
+        render::unless_closed(render::write_stdout(&out))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -63,7 +63,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
 
     if args.dry_run || blocked {
         if args.json {
-            render::print_json(&json!({
+            render::unless_closed(render::print_json(&json!({
                 "schema": 1,
                 "operation": "undo",
                 "status": if blocked { "refused" } else { "planned" },
@@ -71,7 +71,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                 "undoes": undone.id,
                 "worktree": root,
                 "files": todo.iter().map(|f| file_json(f)).collect::<Vec<_>>(),
-            }))?;
+            })))?;
         } else {
             let mut out = format!("undo operation {} ({}):\n", undone.id, undone.description);
             for f in &todo {
@@ -90,7 +90,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             if args.dry_run && !blocked {
                 out.push_str("dry run: nothing was changed\n");
             }
-            render::write_stdout(&out)?;
+            render::unless_closed(render::write_stdout(&out))?;
         }
         if let Some(f) = refused.first() {
             return Err(CommandError::user(format!(
@@ -132,7 +132,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     op.options = json!({ "include_external": args.include_external });
     let done = restorer.execute(op)?;
     if args.json {
-        render::print_json(&json!({
+        render::unless_closed(render::print_json(&json!({
             "schema": 1,
             "operation": "undo",
             "status": "done",
@@ -140,12 +140,12 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             "undoes": undone.id,
             "worktree": root,
             "files": done.files.iter().map(restore_ui::action_json).collect::<Vec<_>>(),
-        }))?;
+        })))?;
     } else {
         let mut out = format!("undid operation {} ({})\n", undone.id, undone.description);
         restore_ui::action_lines(&mut out, &done.files);
         restore_ui::done_line(&mut out, &done);
-        render::write_stdout(&out)?;
+        render::unless_closed(render::write_stdout(&out))?;
     }
     Ok(ExitCode::SUCCESS)
 }
