@@ -7,6 +7,12 @@ use std::process::ExitCode;
 pub enum ErrorKind {
     User,
     Internal,
+    /// `rein policy check --exit-code` could not decide (exit 3), so that 1 and 2 keep meaning
+    /// ask and deny.
+    Undecided,
+    /// The reader of standard output went away (`rein log | head -n1`): the command stops
+    /// quietly and exits 0, as ripgrep does. Only the stdout writers in `render` produce it.
+    BrokenPipe,
 }
 
 #[derive(Debug)]
@@ -36,16 +42,44 @@ impl CommandError {
         self
     }
 
-    /// Prints the error and its hints to stderr and returns the exit code.
-    pub fn report(&self) -> ExitCode {
-        // Errors may quote input (a config line, a policy file): never print a secret in clear.
-        eprintln!("error: {}", rein_core::redact::redact_str(&self.message));
-        for h in &self.hints {
-            eprintln!("hint: {}", rein_core::redact::redact_str(h));
+    /// Standard output was closed by its reader; see [`ErrorKind::BrokenPipe`].
+    pub fn broken_pipe() -> Self {
+        CommandError {
+            kind: ErrorKind::BrokenPipe,
+            message: "standard output was closed".into(),
+            hints: Vec::new(),
         }
+    }
+
+    pub fn is_broken_pipe(&self) -> bool {
+        self.kind == ErrorKind::BrokenPipe
+    }
+
+    /// The same error, marked as "could not decide" for `policy check --exit-code` (exit 3). A
+    /// closed stdout stays what it is.
+    pub fn undecided(mut self) -> Self {
+        if !self.is_broken_pipe() {
+            self.kind = ErrorKind::Undecided;
+        }
+        self
+    }
+
+    /// Prints the error and its hints to stderr and returns the exit code. Never panics, even
+    /// when stderr is closed; a closed stdout exits 0 without a word.
+    pub fn report(&self) -> ExitCode {
+        if self.is_broken_pipe() {
+            return ExitCode::SUCCESS;
+        }
+        // Errors may quote input (a config line, a policy file): never print a secret in clear.
+        let mut text = format!("error: {}\n", rein_core::redact::redact_str(&self.message));
+        for h in &self.hints {
+            text.push_str(&format!("hint: {}\n", rein_core::redact::redact_str(h)));
+        }
+        crate::render::write_stderr(&text);
         ExitCode::from(match self.kind {
             ErrorKind::User => 1,
-            ErrorKind::Internal => 3,
+            ErrorKind::Internal | ErrorKind::Undecided => 3,
+            ErrorKind::BrokenPipe => 0,
         })
     }
 }

@@ -3,6 +3,7 @@
 mod commands;
 mod error;
 mod gate;
+mod here;
 mod host;
 mod render;
 mod restore_ui;
@@ -24,16 +25,30 @@ use crate::error::CommandError;
 ///
 /// The store lives in $REIN_HOME (default: $XDG_DATA_HOME/rein, i.e. ~/.local/share/rein).
 #[derive(Debug, Parser)]
-#[command(name = "rein", version, max_term_width = 100)]
+#[command(name = "rein", version = VERSION, max_term_width = 100)]
 struct Cli {
     #[command(subcommand)]
     command: commands::Command,
 }
 
+/// `rein --version`: the package version and the commit it was built from (see build.rs), e.g.
+/// `0.1.0 (fe44821 2026-12-06)`, `0.1.0 (fe44821-dirty 2026-12-06)` or `0.1.0 (unknown commit)`.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("REIN_BUILD_COMMIT"),
+    ")"
+);
+
 fn main() -> ExitCode {
+    // SIGPIPE stays ignored, as the Rust runtime sets it: a write to a closed pipe is an error
+    // each writer handles (see `render::write_stdout`), never a signal that kills the process,
+    // which would cut `rein hook` off in the middle of recording a step.
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            // Help, version or a usage error; clap returns write errors (a closed pipe) rather
+            // than panicking, and there is nothing more to say if the reader has gone.
             let _ = e.print();
             return match e.kind() {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {

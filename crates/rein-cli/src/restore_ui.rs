@@ -38,15 +38,6 @@ pub fn open<'a>(store: &'a mut Store, worktree_id: i64) -> crate::Result<Restore
     Ok(restorer)
 }
 
-/// The id of the recorded work tree holding the current directory.
-pub fn current_worktree_id(store: &Store) -> crate::Result<i64> {
-    let root = host::current_worktree()?;
-    rein_core::query::worktree_id(store.conn(), &root)?.ok_or_else(|| {
-        CommandError::user(format!("rein has recorded nothing in {}", root.display()))
-            .hint("run `rein init` here first")
-    })
-}
-
 /// Who runs the operation: the configured human, else git's user.email, else $USER.
 pub fn human(root: &Path) -> Option<String> {
     let configured = Config::load(&host::config_files(Some(root)))

@@ -124,6 +124,10 @@ fn session<'a>(log: &'a Value, id: &str) -> &'a Value {
 }
 
 #[test]
+#[cfg_attr(
+    rein_e2e_missing,
+    ignore = "Claude Code CLI not installed: run `bash .ci/install-claude-code.sh`"
+)]
 fn two_sessions_and_an_external_edit_are_recorded_and_blamed() {
     let Some(claude) = claude_or_skip() else {
         return;

@@ -241,6 +241,10 @@ fn assert_allowed(model: &MockModel, steps: &[Value], id: &str, what: &str) {
 }
 
 #[test]
+#[cfg_attr(
+    rein_e2e_missing,
+    ignore = "Claude Code CLI not installed: run `bash .ci/install-claude-code.sh`"
+)]
 fn gate_denies_destructive_and_secret_calls_and_lets_ordinary_work_proceed() {
     let Some(claude) = claude_or_skip() else {
         return;
@@ -399,6 +403,10 @@ fn gate_denies_destructive_and_secret_calls_and_lets_ordinary_work_proceed() {
 }
 
 #[test]
+#[cfg_attr(
+    rein_e2e_missing,
+    ignore = "Claude Code CLI not installed: run `bash .ci/install-claude-code.sh`"
+)]
 fn monitor_mode_records_the_same_decisions_without_blocking() {
     let Some(claude) = claude_or_skip() else {
         return;

@@ -254,6 +254,10 @@ fn tools(steps: &[&Value]) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    rein_e2e_missing,
+    ignore = "Claude Code CLI not installed: run `bash .ci/install-claude-code.sh`"
+)]
 fn claude_code_session_rewind_undo_revert() {
     let Some(claude) = claude_or_skip() else {
         return;

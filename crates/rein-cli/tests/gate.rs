@@ -505,6 +505,99 @@ fn policy_check_explains_the_decision() {
 }
 
 #[test]
+fn policy_check_exit_code_is_the_answer() {
+    let env = installed();
+    insta::assert_snapshot!(env.snap(&["policy", "check", "--exit-code", "--command", "git push -f"]), @r"
+        exit: 2
+        --- stdout
+        deny  Bash: git push -f
+        why:  Denied: it force-pushes (or deletes a remote branch), which overwrites history others depend on (git force_push (in `git push -f`); rule rein.vcs.force-push).
+
+        effects:
+          allow  call the Bash tool
+          deny   git force_push  ← git push -f
+          allow  run git
+
+        rules:
+          deny   rein.vcs.force-push  builtin:delivery.cedar:3
+                 it force-pushes (or deletes a remote branch), which overwrites history others depend on — on: git force_push (in `git push -f`)
+
+        policy: [HASH]
+    ");
+    let code = |args: &[&str]| {
+        let mut all = vec!["policy", "check", "--exit-code"];
+        all.extend_from_slice(args);
+        let r = env.run(&all);
+        assert!(!r.stdout.is_empty(), "a decision is always printed: {r:?}");
+        r.code
+    };
+    assert_eq!(code(&["--command", "ls -la"]), 0, "allow");
+    assert_eq!(
+        code(&["--tool", "Write", "--path", ".github/workflows/ci.yml"]),
+        1,
+        "ask"
+    );
+    assert_eq!(code(&["--command", "rm -rf ~"]), 2, "deny");
+    assert_eq!(
+        code(&["--tool", "Read", "--path", ".env", "--json"]),
+        2,
+        "deny, in JSON"
+    );
+    // Without --exit-code, a decision is a success whatever it is.
+    assert_eq!(
+        env.run(&["policy", "check", "--command", "rm -rf ~"]).code,
+        0
+    );
+}
+
+#[test]
+fn policy_check_exit_code_tells_errors_from_answers() {
+    let env = installed();
+    // Could not decide: 3 with --exit-code (1 is "ask"), 1 without; said on stderr only.
+    env.write(".rein/policy/broken.cedar", "forbid (");
+    insta::assert_snapshot!(env.snap(&["policy", "check", "--exit-code", "--command", "ls"]), @r"
+        exit: 3
+        --- stderr
+        error: policy [TMP]/repo/.rein/policy/broken.cedar:1: unexpected end of input
+        hint: fix or remove the file, then check with `rein policy lint`; rein denies every tool call until the policy loads
+    ");
+    assert_eq!(env.run(&["policy", "check", "--command", "ls"]).code, 1);
+    std::fs::remove_file(env.path(".rein/policy/broken.cedar")).expect("remove");
+    insta::assert_snapshot!(env.snap(&["policy", "check", "--exit-code"]), @r"
+        exit: 3
+        --- stderr
+        error: nothing to check
+        hint: give a call: `rein policy check --command 'rm -rf ~'` or `--tool Read --path .env`
+    ");
+    // A usage error exits 2 like a deny, so a script that takes any status but 0 as "no" fails
+    // closed; unlike a deny, it prints nothing on stdout.
+    let usage = env.run(&["policy", "check", "--exit-code", "--comand", "ls"]);
+    assert_eq!((usage.code, usage.stdout.as_str()), (2, ""));
+}
+
+#[test]
+fn policy_check_help_documents_the_exit_status() {
+    let env = installed();
+    let help = env.run(&["policy", "check", "--help"]).stdout;
+    let start = help.find("Exit status:").expect("an exit status section");
+    let section: String = help[start..]
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    insta::assert_snapshot!(section, @r#"
+        Exit status:
+          default          0 once a decision is printed, whatever it is; 1 on an error (a broken
+                           config or policy file, bad input); 2 on a usage error; 3 on an internal
+                           error
+          --exit-code      the answer: 0 allow, 1 ask, 2 deny; 3 when rein could not decide (any
+                           error). A usage error (a mistyped option) exits 2 as well, so a script
+                           that treats every status but 0 as "no" fails closed; to tell them apart,
+                           a decision is always printed to stdout, a usage error never is.
+    "#);
+}
+
+#[test]
 fn policy_test_reports_every_mismatch() {
     let env = installed();
     env.write(

@@ -40,6 +40,19 @@ pub enum Error {
         count: usize,
     },
 
+    /// A reference that names a record of another work tree (or of none): every command acts
+    /// only on the work tree it runs in.
+    #[error("{kind} `{query}` was recorded {}", match .worktree {
+        Some(root) => format!("in another work tree: {root}"),
+        None => "outside any git work tree".to_owned(),
+    })]
+    OtherWorktree {
+        kind: &'static str,
+        query: String,
+        /// The work tree the record belongs to; `None` for records made outside any work tree.
+        worktree: Option<String>,
+    },
+
     #[error("invalid config in {path}: {message}")]
     Config { path: PathBuf, message: String },
 

@@ -144,14 +144,22 @@ pub(crate) fn version_from(r: &Row<'_>) -> rusqlite::Result<Version> {
     })
 }
 
-/// Sessions, newest first; only those of `worktree` when given.
-pub fn sessions(conn: &Connection, worktree: Option<&Path>, limit: usize) -> Result<Vec<Session>> {
+/// Sessions of `within`, newest first.
+pub fn sessions(conn: &Connection, within: Within<'_>, limit: usize) -> Result<Vec<Session>> {
+    let filter = match within {
+        Within::Anywhere => "1",
+        Within::Worktree(_) => "w.root = ?1",
+        Within::NoWorktree => "s.worktree_id IS NULL",
+    };
     let sql = format!(
         "SELECT {SESSION_COLS} FROM sessions s LEFT JOIN worktrees w ON w.id = s.worktree_id
-         WHERE (?1 IS NULL OR w.root = ?1) ORDER BY s.id DESC LIMIT ?2"
+         WHERE {filter} AND ?1 = ?1 ORDER BY s.id DESC LIMIT ?2"
     );
     let mut stmt = conn.prepare(&sql)?;
-    let root = worktree.map(|p| p.display().to_string());
+    let root = match within {
+        Within::Worktree(p) => p.display().to_string(),
+        _ => String::new(),
+    };
     let rows = stmt.query_map(params![root, limit as i64], session_from)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -243,74 +251,160 @@ pub enum Target {
     Session(i64),
 }
 
+/// Where a reference may point: references are resolved within the work tree a command runs in,
+/// so that a step number from another repository can never make it read or change this one.
+#[derive(Debug, Clone, Copy)]
+pub enum Within<'a> {
+    /// Any record (`rein log --all`).
+    Anywhere,
+    /// Records of the work tree with this root.
+    Worktree(&'a Path),
+    /// Records made outside any git work tree.
+    NoWorktree,
+}
+
 /// Resolves `17`/`step:17`/`toolu_…` (a step), `p5`/`prompt:5` (a prompt), `s3`/`session:3` or a
-/// prefix of the agent's session id (a session).
+/// prefix of the agent's session id (a session), anywhere in the store.
 pub fn resolve(conn: &Connection, query: &str) -> Result<Target> {
+    resolve_in(conn, query, Within::Anywhere)
+}
+
+/// Resolves a reference like [`resolve`], but only to a record of `within`. A reference that
+/// exists elsewhere is refused with [`Error::OtherWorktree`], which names where it belongs.
+pub fn resolve_in(conn: &Connection, query: &str, within: Within<'_>) -> Result<Target> {
     let q = query.trim();
-    let num = |s: &str| s.parse::<i64>().ok();
-    let check = |t: Target| -> Result<Target> {
-        let exists = match t {
-            Target::Step(id) => conn
-                .query_row("SELECT 1 FROM steps WHERE id = ?1", [id], |_| Ok(()))
-                .optional()?,
-            Target::Prompt(id) => conn
-                .query_row("SELECT 1 FROM turns WHERE id = ?1", [id], |_| Ok(()))
-                .optional()?,
-            Target::Session(id) => conn
-                .query_row("SELECT 1 FROM sessions WHERE id = ?1", [id], |_| Ok(()))
-                .optional()?,
+    let candidates = candidates(conn, q)?;
+    let kind = candidates
+        .first()
+        .map_or_else(|| kind_of_query(q), |t| kind_name(*t));
+    if candidates.is_empty() {
+        return Err(not_found(kind, q));
+    }
+    let mut here = Vec::new();
+    let mut elsewhere = None;
+    for t in candidates {
+        let root = target_worktree(conn, t)?;
+        let matches = match within {
+            Within::Anywhere => true,
+            Within::Worktree(w) => root.as_deref() == Some(w.display().to_string().as_str()),
+            Within::NoWorktree => root.is_none(),
         };
-        exists.map(|_| t).ok_or_else(|| not_found(kind_name(t), q))
+        if matches {
+            here.push(t);
+        } else if elsewhere.is_none() {
+            elsewhere = Some(root);
+        }
+    }
+    match (here.as_slice(), elsewhere) {
+        ([t], _) => Ok(*t),
+        ([], Some(worktree)) => Err(Error::OtherWorktree {
+            kind,
+            query: q.to_owned(),
+            worktree,
+        }),
+        ([], None) => Err(not_found(kind, q)),
+        (many, _) => Err(Error::Ambiguous {
+            kind,
+            query: q.into(),
+            count: many.len(),
+        }),
+    }
+}
+
+/// What a reference names by its form, for messages when it names nothing.
+fn kind_of_query(q: &str) -> &'static str {
+    let num = |s: &str| s.parse::<i64>().is_ok();
+    if num(q) || q.strip_prefix("step:").is_some_and(num) || q.starts_with("toolu_") {
+        "step"
+    } else if q
+        .strip_prefix('p')
+        .or_else(|| q.strip_prefix("prompt:"))
+        .is_some_and(num)
+    {
+        "prompt"
+    } else if q
+        .strip_prefix('s')
+        .or_else(|| q.strip_prefix("session:"))
+        .is_some_and(num)
+    {
+        "session"
+    } else {
+        "step, prompt or session"
+    }
+}
+
+/// Every record a reference could name, before scoping.
+fn candidates(conn: &Connection, q: &str) -> Result<Vec<Target>> {
+    let num = |s: &str| s.parse::<i64>().ok();
+    let exists = |t: Target| -> Result<Vec<Target>> {
+        let sql = match t {
+            Target::Step(_) => "SELECT 1 FROM steps WHERE id = ?1",
+            Target::Prompt(_) => "SELECT 1 FROM turns WHERE id = ?1",
+            Target::Session(_) => "SELECT 1 FROM sessions WHERE id = ?1",
+        };
+        let (Target::Step(id) | Target::Prompt(id) | Target::Session(id)) = t;
+        let found = conn.query_row(sql, [id], |_| Ok(())).optional()?;
+        Ok(found.map(|_| t).into_iter().collect())
     };
     if let Some(n) = num(q).or_else(|| q.strip_prefix("step:").and_then(num)) {
-        return check(Target::Step(n));
+        return exists(Target::Step(n));
     }
     if let Some(n) = q
         .strip_prefix("p")
         .or_else(|| q.strip_prefix("prompt:"))
         .and_then(num)
     {
-        return check(Target::Prompt(n));
+        return exists(Target::Prompt(n));
     }
     if let Some(n) = q
         .strip_prefix("s")
         .or_else(|| q.strip_prefix("session:"))
         .and_then(num)
     {
-        return check(Target::Session(n));
+        return exists(Target::Session(n));
     }
     if q.starts_with("toolu_") {
         let ids: Vec<i64> = conn
-            .prepare("SELECT id FROM steps WHERE tool_use_id = ?1")?
+            .prepare("SELECT id FROM steps WHERE tool_use_id = ?1 LIMIT 100")?
             .query_map([q], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        return match ids.as_slice() {
-            [id] => Ok(Target::Step(*id)),
-            [] => Err(not_found("step", q)),
-            _ => Err(Error::Ambiguous {
-                kind: "step",
-                query: q.into(),
-                count: ids.len(),
-            }),
-        };
+        return Ok(ids.into_iter().map(Target::Step).collect());
     }
     let prefix = q.strip_prefix("session:").unwrap_or(q);
     if prefix.len() >= 4 && !prefix.contains(['%', '_']) {
         let ids: Vec<i64> = conn
-            .prepare("SELECT id FROM sessions WHERE agent_session_id LIKE ?1 || '%' LIMIT 10")?
+            .prepare("SELECT id FROM sessions WHERE agent_session_id LIKE ?1 || '%' LIMIT 100")?
             .query_map([prefix], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        return match ids.as_slice() {
-            [id] => Ok(Target::Session(*id)),
-            [] => Err(not_found("step, prompt or session", q)),
-            _ => Err(Error::Ambiguous {
-                kind: "session",
-                query: q.into(),
-                count: ids.len(),
-            }),
-        };
+        return Ok(ids.into_iter().map(Target::Session).collect());
     }
-    Err(not_found("step, prompt or session", q))
+    Ok(Vec::new())
+}
+
+/// The root of the work tree a step, prompt or session was recorded in; `None` for a session
+/// outside any work tree.
+pub fn target_worktree(conn: &Connection, target: Target) -> Result<Option<String>> {
+    let (sql, id) = match target {
+        Target::Session(id) => (
+            "SELECT w.root FROM sessions s LEFT JOIN worktrees w ON w.id = s.worktree_id
+              WHERE s.id = ?1",
+            id,
+        ),
+        Target::Prompt(id) => (
+            "SELECT w.root FROM turns t JOIN sessions s ON s.id = t.session_id
+               LEFT JOIN worktrees w ON w.id = s.worktree_id WHERE t.id = ?1",
+            id,
+        ),
+        Target::Step(id) => (
+            "SELECT w.root FROM steps st JOIN sessions s ON s.id = st.session_id
+               LEFT JOIN worktrees w ON w.id = s.worktree_id WHERE st.id = ?1",
+            id,
+        ),
+    };
+    Ok(conn
+        .query_row(sql, [id], |r| r.get::<_, Option<String>>(0))
+        .optional()?
+        .flatten())
 }
 
 fn kind_name(t: Target) -> &'static str {
@@ -661,17 +755,76 @@ pub fn last_event_time_for(conn: &Connection, root: &Path) -> Result<Option<Micr
 }
 
 /// Recent hook failures, newest first.
-pub fn hook_failures(
-    conn: &Connection,
-    limit: usize,
-) -> Result<Vec<(Micros, String, String, String)>> {
+/// A hook failure logged for `rein doctor`.
+#[derive(Debug, Clone)]
+pub struct HookFailure {
+    pub id: i64,
+    pub time: Micros,
+    pub agent: String,
+    pub event: String,
+    /// Already redacted when it was logged.
+    pub message: String,
+}
+
+/// The meta key holding the id of the last hook failure `rein doctor --clear-failures` cleared.
+const FAILURES_CLEARED: &str = "hook_failures_cleared_through";
+
+/// Hook failures not cleared yet, newest first (at most `limit`), and how many there are in all.
+pub fn hook_failures(conn: &Connection, limit: usize) -> Result<(Vec<HookFailure>, usize)> {
+    let cleared = failures_cleared_through(conn)?;
     let mut stmt = conn.prepare(
-        "SELECT time, agent, event, message FROM hook_failures ORDER BY id DESC LIMIT ?1",
+        "SELECT id, time, agent, event, message FROM hook_failures WHERE id > ?1
+          ORDER BY id DESC LIMIT ?2",
     )?;
-    let rows = stmt.query_map([limit as i64], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    let rows = stmt.query_map(params![cleared, limit as i64], |r| {
+        Ok(HookFailure {
+            id: r.get(0)?,
+            time: r.get(1)?,
+            agent: r.get(2)?,
+            event: r.get(3)?,
+            message: r.get(4)?,
+        })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let list = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    let total: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM hook_failures WHERE id > ?1",
+        [cleared],
+        |r| r.get(0),
+    )?;
+    Ok((list, usize::try_from(total).unwrap_or(usize::MAX)))
+}
+
+fn failures_cleared_through(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            [FAILURES_CLEARED],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+/// Marks every hook failure logged so far as seen, so `rein doctor` stops warning about them
+/// (they stay in the store). Returns how many were cleared.
+pub fn clear_hook_failures(conn: &Connection) -> Result<usize> {
+    let cleared = failures_cleared_through(conn)?;
+    let newest: i64 =
+        conn.query_row("SELECT COALESCE(MAX(id), 0) FROM hook_failures", [], |r| {
+            r.get(0)
+        })?;
+    let count: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM hook_failures WHERE id > ?1",
+        [cleared],
+        |r| r.get(0),
+    )?;
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![FAILURES_CLEARED, newest.max(cleared).to_string()],
+    )?;
+    Ok(usize::try_from(count).unwrap_or(0))
 }
 
 /// The gate's decision on a step, as recorded.

@@ -41,6 +41,15 @@ pub struct CatalogueEntry {
     pub detector: String,
     /// The verdict for an entry point found here when nothing makes it worse.
     pub verdict: Decision,
+    /// The verdict instead of `verdict` when a project file is the user's own (personal by
+    /// convention or ignored by git, and not committed), for entries whose `verdict` is there
+    /// because a pull request can change the file. Defaults to `verdict`.
+    #[serde(default)]
+    pub local_verdict: Option<Decision>,
+    /// Which of `paths` are personal by convention (`.claude/settings.local.json`,
+    /// `CLAUDE.local.md`): each person's own file, not meant to be committed.
+    #[serde(default)]
+    pub personal: Vec<String>,
     /// One line for people: what this file is.
     pub about: String,
 }
@@ -59,6 +68,7 @@ pub struct Catalogue {
     project_index: Vec<usize>,
     user: GlobSet,
     user_index: Vec<usize>,
+    personal: GlobSet,
 }
 
 /// The built-in catalogue, one file per family (`crates/rein-scan/catalogue/*.toml`).
@@ -100,6 +110,7 @@ impl Catalogue {
         let file = CatalogueFile { entry: all };
         let mut project = GlobSetBuilder::new();
         let mut user = GlobSetBuilder::new();
+        let mut personal = GlobSetBuilder::new();
         let (mut project_index, mut user_index) = (Vec::new(), Vec::new());
         for (i, e) in file.entry.iter().enumerate() {
             for p in &e.paths {
@@ -115,6 +126,15 @@ impl Catalogue {
                     }
                 }
             }
+            for p in &e.personal {
+                if e.scope != Scope::Project || !e.paths.contains(p) {
+                    return Err(format!(
+                        "{}: personal path {p} must be one of the paths of a project entry",
+                        e.id
+                    ));
+                }
+                personal.add(Glob::new(p).map_err(|err| format!("{}: {p}: {err}", e.id))?);
+            }
         }
         Ok(Catalogue {
             entries: file.entry,
@@ -122,12 +142,18 @@ impl Catalogue {
             project_index,
             user: user.build().map_err(|e| e.to_string())?,
             user_index,
+            personal: personal.build().map_err(|e| e.to_string())?,
         })
     }
 
     /// The entries whose project globs match `rel` (a `/`-separated path under the root).
     pub fn match_project(&self, rel: &str) -> Vec<&CatalogueEntry> {
         self.matches(&self.project, &self.project_index, rel)
+    }
+
+    /// Whether a project path (`/`-separated, under the root) is personal by convention.
+    pub fn is_personal(&self, rel: &str) -> bool {
+        self.personal.is_match(rel)
     }
 
     /// The entries whose user or system globs match `path` (relative to home, or absolute).

@@ -9,10 +9,13 @@
 
 pub mod catalogue;
 pub mod codeowners;
+pub mod config;
 pub mod detectors;
 pub mod doc;
+pub mod git;
 pub mod model;
 pub mod parse;
+pub mod provenance;
 pub mod report;
 pub mod scan;
 pub mod suppress;

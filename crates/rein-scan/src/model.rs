@@ -30,6 +30,49 @@ impl Decision {
     }
 }
 
+/// Where the file a finding is in comes from, and so who can change it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// A file in a repository, committed (or not yet, but not ignored): it applies to everyone
+    /// who works there, and a pull request can change it.
+    Repository,
+    /// A file in a repository that is personal by convention (`.claude/settings.local.json`,
+    /// `CLAUDE.local.md`) and not committed: its owner's own configuration.
+    Personal,
+    /// A file in a repository that git ignores and does not track: this machine's own
+    /// configuration.
+    Ignored,
+    /// The user's home directory or environment (`--home`).
+    Home,
+    /// A system-managed location (`--home`): every user of the machine.
+    System,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Repository => "repository",
+            Origin::Personal => "personal",
+            Origin::Ignored => "ignored",
+            Origin::Home => "home",
+            Origin::System => "system",
+        }
+    }
+
+    /// Whether the file is the user's own, kept in a repository but not part of it (personal or
+    /// ignored): what a pull request cannot change.
+    pub fn is_local(self) -> bool {
+        matches!(self, Origin::Personal | Origin::Ignored)
+    }
+
+    /// Whether others read the same file: a repository's (everyone who clones it) or a
+    /// system-managed one (every user of the machine).
+    pub fn is_shared(self) -> bool {
+        matches!(self, Origin::Repository | Origin::System)
+    }
+}
+
 /// How sure the detector is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -105,6 +148,8 @@ pub struct Finding {
     /// The file, relative to the scanned root (`~/…` for `--home`).
     pub path: String,
     pub pos: Pos,
+    /// Where the file comes from: a repository's, personal, ignored, home, system.
+    pub origin: Origin,
     /// The agent or client: `claude-code`, `cursor`, `vscode`, `codex`, `github-actions`…
     pub agent: String,
     /// A name for what was found: the MCP server, the workflow job, the setting.

@@ -1,13 +1,18 @@
-//! The scan itself: walk a repository (or the home directory's agent locations), pick the files
-//! the catalogue names, parse each once, run its detectors, attach owners, apply suppressions.
+//! The scan itself: walk a repository (or the home directory's agent locations), leave out what
+//! the repository's `.rein/scan.toml` excludes (and say so), pick the files the catalogue names,
+//! tell whose each one is (the repository's, or the user's own), parse each once, run its
+//! detectors, attach owners, apply suppressions.
 
 use std::path::{Path, PathBuf};
 
-use crate::catalogue::{Catalogue, CatalogueEntry};
+use crate::catalogue::{Catalogue, CatalogueEntry, Scope};
 use crate::codeowners::{self, CodeOwners};
+use crate::config::{self, ScanConfig};
 use crate::detectors::{Detector, Source};
 use crate::doc::{self, Pos};
-use crate::model::{Authority, Confidence, Decision, Finding, FindingKind};
+use crate::git::GitView;
+use crate::model::{Authority, Confidence, Decision, Finding, FindingKind, Origin};
+use crate::provenance::Provenance;
 use crate::suppress::{self, Baseline};
 
 /// Directories never walked: version control internals, dependencies and build output, which
@@ -46,6 +51,16 @@ impl Default for Limits {
     }
 }
 
+/// How one root is scanned, beyond the scanner's settings.
+#[derive(Debug, Clone, Default)]
+pub struct RootOptions {
+    /// Leave the root's `.rein/scan.toml` unread: exclude nothing (`rein scan --no-config`).
+    pub skip_config: bool,
+    /// Look for the git repository of each file no higher than this directory (it is searched
+    /// itself, its parents not), like `GIT_CEILING_DIRECTORIES`. `None`: up to `/`.
+    pub git_ceiling: Option<PathBuf>,
+}
+
 /// What the scanner tells its caller while it works (for a progress bar).
 pub trait Progress {
     /// Called every few hundred files with the number seen so far.
@@ -63,6 +78,9 @@ pub struct Outcome {
     pub files_seen: usize,
     pub files_read: usize,
     pub suppressed: usize,
+    /// Files left out by the roots' `.rein/scan.toml` (each exclusion is also a `scan.excluded`
+    /// finding).
+    pub excluded: usize,
     /// Roots whose walk stopped at a limit.
     pub truncated: Vec<String>,
     /// Problems that are not findings (a root that cannot be read).
@@ -78,9 +96,31 @@ pub struct Scanner<'a> {
 }
 
 impl Scanner<'_> {
-    /// Scans a repository (or any directory). Paths in findings are relative to `root`.
+    /// Scans a repository (or any directory) with its `.rein/scan.toml`, if it has one. Paths in
+    /// findings are relative to `root`.
     pub fn scan_root(&self, root: &Path, progress: &mut dyn Progress, out: &mut Outcome) {
+        self.scan_root_with(root, &RootOptions::default(), progress, out);
+    }
+
+    /// [`Scanner::scan_root`], with options.
+    pub fn scan_root_with(
+        &self,
+        root: &Path,
+        options: &RootOptions,
+        progress: &mut dyn Progress,
+        out: &mut Outcome,
+    ) {
         let owners = read_codeowners(root);
+        let mut git = GitView::new(options.git_ceiling.clone());
+        let config = if options.skip_config {
+            None
+        } else {
+            self.load_config(root, &mut git, &owners, out)
+        };
+        let mut exclusions: Vec<Excluded> = config
+            .as_ref()
+            .map(|c| c.excludes.iter().map(|_| Excluded::default()).collect())
+            .unwrap_or_default();
         let mut walker = ignore::WalkBuilder::new(root);
         walker
             .standard_filters(false)
@@ -93,6 +133,7 @@ impl Scanner<'_> {
             });
         let mut seen = 0usize;
         let mut workflows = Vec::new();
+        let mut scanned_workflows = Vec::new();
         for entry in walker.build() {
             let entry = match entry {
                 Ok(e) => e,
@@ -115,19 +156,79 @@ impl Scanner<'_> {
             let Some(rel) = relative(root, entry.path()) else {
                 continue;
             };
-            if rel.starts_with(".github/workflows/") {
+            let workflow = rel.starts_with(".github/workflows/");
+            if workflow {
                 workflows.push(rel.clone());
             }
             let entries = self.catalogue.match_project(&rel);
+            if let Some(i) = config.as_ref().and_then(|c| c.excluded_by(&rel)) {
+                out.excluded += 1;
+                if let Some(x) = exclusions.get_mut(i) {
+                    x.count(rel, !entries.is_empty());
+                }
+                continue;
+            }
+            if workflow {
+                scanned_workflows.push(rel.clone());
+            }
             if entries.is_empty() {
                 continue;
             }
             out.files_read += 1;
-            self.scan_file(&rel, entry.path(), &entries, &owners, out);
+            let provenance =
+                Provenance::project(self.catalogue.is_personal(&rel), git.status(entry.path()));
+            self.scan_file(&rel, entry.path(), &entries, Some(provenance), &owners, out);
         }
         out.files_seen += seen;
         progress.files_seen(out.files_seen);
-        self.agentic_lock_pairs(root, &workflows, &owners, out);
+        self.agentic_lock_pairs(root, &scanned_workflows, &workflows, &owners, out);
+        if let Some(c) = &config {
+            let origin =
+                Provenance::project(false, git.status(&root.join(config::CONFIG_PATH))).origin;
+            for (exclude, excluded) in c.excludes.iter().zip(&exclusions) {
+                out.findings
+                    .push(exclusion_finding(exclude, excluded, origin, &owners));
+            }
+        }
+    }
+
+    /// The root's `.rein/scan.toml`. One that cannot be used excludes nothing, and says so.
+    fn load_config(
+        &self,
+        root: &Path,
+        git: &mut GitView,
+        owners: &CodeOwners,
+        out: &mut Outcome,
+    ) -> Option<ScanConfig> {
+        match config::load(root) {
+            Ok(c) => c,
+            Err(e) => {
+                let origin =
+                    Provenance::project(false, git.status(&root.join(config::CONFIG_PATH))).origin;
+                out.findings.push(Finding {
+                    rule: "scan.config-invalid",
+                    kind: FindingKind::Unparsed,
+                    decision: Decision::Approval,
+                    confidence: Confidence::High,
+                    path: config::CONFIG_PATH.to_owned(),
+                    pos: e.pos,
+                    origin,
+                    agent: "rein".into(),
+                    subject: "scan configuration".into(),
+                    message: format!(
+                        "rein's scan configuration could not be used, so the scan excludes nothing: {}",
+                        e.message
+                    ),
+                    reasons: vec![
+                        "fix it where the message says; until then every file is scanned".into(),
+                    ],
+                    authority: Authority::default(),
+                    actions: Vec::new(),
+                    owners: owners.owners(config::CONFIG_PATH),
+                });
+                None
+            }
+        }
     }
 
     /// GitHub Agentic Workflows: the `.md` is what people review, the compiled `.lock.yml` is
@@ -135,12 +236,14 @@ impl Scanner<'_> {
     fn agentic_lock_pairs(
         &self,
         root: &Path,
+        scanned: &[String],
         workflows: &[String],
         owners: &CodeOwners,
         out: &mut Outcome,
     ) {
+        // An excluded workflow still pairs with its counterpart; it is only not reported.
         let has = |p: &str| workflows.iter().any(|w| w == p);
-        for w in workflows {
+        for w in scanned {
             let (other, message) = if let Some(stem) = w.strip_suffix(".lock.yml") {
                 let md = format!("{stem}.md");
                 (
@@ -187,6 +290,7 @@ impl Scanner<'_> {
                 confidence: Confidence::High,
                 path: w.clone(),
                 pos: Pos::START,
+                origin: Origin::Repository,
                 agent: "gh-aw".into(),
                 subject: w.clone(),
                 message,
@@ -273,26 +377,45 @@ impl Scanner<'_> {
                     continue;
                 }
                 out.files_read += 1;
-                self.scan_file(&display, &abs, &entries, &owners, out);
+                self.scan_file(&display, &abs, &entries, None, &owners, out);
             }
         }
         out.files_seen += seen;
         progress.files_seen(out.files_seen);
     }
 
-    /// Reads, parses and checks one file against its catalogue entries.
+    /// Reads, parses and checks one file against its catalogue entries. `project` is who
+    /// controls a repository's file; home and system files take theirs from their entries.
     fn scan_file(
         &self,
         display: &str,
         abs: &Path,
         entries: &[&CatalogueEntry],
+        project: Option<Provenance>,
         owners: &CodeOwners,
         out: &mut Outcome,
     ) {
+        let provenance_of = |entry: &CatalogueEntry| {
+            project.unwrap_or_else(|| {
+                Provenance::machine(if entry.scope == Scope::System {
+                    Origin::System
+                } else {
+                    Origin::Home
+                })
+            })
+        };
         let mut found = Vec::new();
         let first = entries[0];
         match read_text(abs) {
-            Err((pos, message)) => found.push(unparsed(display, first, pos, &message)),
+            Err((pos, message)) => {
+                found.push(unparsed(
+                    display,
+                    first,
+                    provenance_of(first),
+                    pos,
+                    &message,
+                ));
+            }
             Ok(text) => {
                 // Parse once per format, however many entries read the file.
                 let mut parsed: Vec<(doc::Format, Result<doc::Doc, doc::ParseError>)> = Vec::new();
@@ -303,13 +426,14 @@ impl Scanner<'_> {
                     let Some((_, result)) = parsed.iter().find(|(f, _)| *f == entry.format) else {
                         continue;
                     };
+                    let provenance = provenance_of(entry);
                     match result {
                         Err(e) => {
                             if !found
                                 .iter()
                                 .any(|f: &Finding| f.kind == FindingKind::Unparsed)
                             {
-                                found.push(unparsed(display, entry, e.pos, &e.message));
+                                found.push(unparsed(display, entry, provenance, e.pos, &e.message));
                             }
                         }
                         Ok(doc) => {
@@ -318,9 +442,21 @@ impl Scanner<'_> {
                                 text: &text,
                                 doc,
                                 entry,
+                                provenance: &provenance,
                             };
+                            let before = found.len();
                             for d in self.detectors.iter().filter(|d| d.id() == entry.detector) {
                                 d.check(&src, &mut found);
+                            }
+                            // Every finding in the user's own file says so, whichever
+                            // detector made it.
+                            if provenance.origin.is_local() {
+                                let why = src.origin_reason();
+                                for f in &mut found[before..] {
+                                    if !f.reasons.contains(&why) {
+                                        f.reasons.push(why.clone());
+                                    }
+                                }
                             }
                         }
                     }
@@ -341,6 +477,102 @@ impl Scanner<'_> {
             }
             out.findings.push(f);
         }
+    }
+}
+
+/// What one `[[exclude]]` left out of a walk.
+#[derive(Debug, Default)]
+struct Excluded {
+    files: usize,
+    /// How many of them the catalogue would have read.
+    agent_files: usize,
+    /// The first of those by name (the walk's order varies), at most [`EXCLUDED_SHOWN`].
+    shown: Vec<String>,
+}
+
+/// How many agent configurations an exclusion finding names before "and N more".
+const EXCLUDED_SHOWN: usize = 5;
+
+impl Excluded {
+    fn count(&mut self, rel: String, agent_file: bool) {
+        self.files += 1;
+        if agent_file {
+            self.agent_files += 1;
+            self.shown.push(rel);
+            self.shown.sort_unstable();
+            self.shown.truncate(EXCLUDED_SHOWN);
+        }
+    }
+}
+
+/// An exclusion, reported: where it is, what it left out, and why. It cannot be suppressed.
+fn exclusion_finding(
+    exclude: &config::Exclude,
+    excluded: &Excluded,
+    origin: Origin,
+    owners: &CodeOwners,
+) -> Finding {
+    let patterns: Vec<String> = exclude.patterns.iter().map(|p| format!("`{p}`")).collect();
+    let agent = excluded.agent_files;
+    let message = if excluded.files == 0 {
+        format!(
+            "{} excludes {}, which matches no file ({})",
+            config::CONFIG_PATH,
+            patterns.join(", "),
+            exclude.reason
+        )
+    } else {
+        format!(
+            "{} leaves {} file{} out of the scan ({} agent configuration{} among them) by {}: {}",
+            config::CONFIG_PATH,
+            excluded.files,
+            if excluded.files == 1 { "" } else { "s" },
+            agent,
+            if agent == 1 { "" } else { "s" },
+            patterns.join(", "),
+            exclude.reason
+        )
+    };
+    let mut reasons = Vec::new();
+    if agent > 0 {
+        let more = agent.saturating_sub(excluded.shown.len());
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        reasons.push(format!("not scanned: {}{more}", excluded.shown.join(", ")));
+    }
+    reasons.push(
+        "an exclusion hides findings, so it is reported on every scan and no comment or baseline silences it; `rein scan --no-config` scans everything".into(),
+    );
+    if origin == Origin::Repository {
+        reasons.push(
+            "a pull request can change .rein/scan.toml: review it like code (CODEOWNERS)".into(),
+        );
+    }
+    Finding {
+        rule: "scan.excluded",
+        kind: FindingKind::Entry,
+        decision: Decision::Allow,
+        confidence: Confidence::High,
+        path: config::CONFIG_PATH.to_owned(),
+        pos: exclude.pos,
+        origin,
+        agent: "rein".into(),
+        subject: format!("exclude {}", exclude.patterns.join(", ")),
+        message,
+        reasons,
+        authority: Authority {
+            permissions: exclude
+                .patterns
+                .iter()
+                .map(|p| format!("exclude: {p}"))
+                .collect(),
+            ..Authority::default()
+        },
+        actions: Vec::new(),
+        owners: owners.owners(config::CONFIG_PATH),
     }
 }
 
@@ -376,7 +608,18 @@ pub fn read_text(path: &Path) -> Result<String, (Pos, String)> {
     })
 }
 
-fn unparsed(path: &str, entry: &CatalogueEntry, pos: Pos, message: &str) -> Finding {
+fn unparsed(
+    path: &str,
+    entry: &CatalogueEntry,
+    provenance: Provenance,
+    pos: Pos,
+    message: &str,
+) -> Finding {
+    let mut reasons =
+        vec!["an unreadable agent configuration is a blind spot: review it by hand".into()];
+    if provenance.origin.is_local() {
+        reasons.push(provenance.reason(path));
+    }
     Finding {
         rule: "scan.unparsed",
         kind: FindingKind::Unparsed,
@@ -384,15 +627,14 @@ fn unparsed(path: &str, entry: &CatalogueEntry, pos: Pos, message: &str) -> Find
         confidence: Confidence::High,
         path: path.to_owned(),
         pos,
+        origin: provenance.origin,
         agent: entry.client.clone(),
         subject: entry.id.clone(),
         message: format!(
             "{} could not be parsed, so its agent configuration is unknown: {message}",
             entry.about
         ),
-        reasons: vec![
-            "an unreadable agent configuration is a blind spot: review it by hand".into(),
-        ],
+        reasons,
         authority: Authority::default(),
         actions: Vec::new(),
         owners: Vec::new(),

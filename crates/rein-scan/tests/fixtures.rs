@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use rein_scan::catalogue::Catalogue;
 use rein_scan::detectors;
-use rein_scan::scan::{Limits, Outcome, Scanner};
+use rein_scan::scan::{Limits, Outcome, RootOptions, Scanner};
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -93,7 +93,12 @@ fn scan(case: &Path) -> Outcome {
     };
     let mut out = Outcome::default();
     if case.join("repo").is_dir() {
-        scanner.scan_root(&case.join("repo"), &mut (), &mut out);
+        // Fixtures live inside rein's own repository: its git index must not decide their origin.
+        let options = RootOptions {
+            git_ceiling: Some(PathBuf::from(&case.join("repo"))),
+            ..RootOptions::default()
+        };
+        scanner.scan_root_with(&case.join("repo"), &options, &mut (), &mut out);
     }
     if case.join("home").is_dir() || case.join("system").is_dir() {
         scanner.scan_home(&case.join("home"), &case.join("system"), &mut (), &mut out);

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use rein_scan::catalogue::Catalogue;
 use rein_scan::detectors;
 use rein_scan::model::FindingKind;
-use rein_scan::scan::{Limits, Outcome, Scanner};
+use rein_scan::scan::{Limits, Outcome, RootOptions, Scanner};
 
 const PLACES: &[&str] = &[
     ".mcp.json",
@@ -32,7 +32,11 @@ fn scan(root: &std::path::Path) -> Outcome {
         limits: Limits::default(),
     };
     let mut out = Outcome::default();
-    scanner.scan_root(root, &mut (), &mut out);
+    let options = RootOptions {
+        git_ceiling: Some(root.to_path_buf()),
+        ..RootOptions::default()
+    };
+    scanner.scan_root_with(root, &options, &mut (), &mut out);
     out
 }
 

@@ -7,7 +7,9 @@ use proptest::prelude::*;
 use rein_scan::catalogue::{Catalogue, CatalogueEntry};
 use rein_scan::detectors::{self, Detector, Source};
 use rein_scan::doc::Pos;
+use rein_scan::git::GitStatus;
 use rein_scan::model::Finding;
+use rein_scan::provenance::Provenance;
 
 fn detector() -> Box<dyn Detector> {
     detectors::all()
@@ -28,11 +30,13 @@ fn entry(id: &str) -> CatalogueEntry {
 fn check(entry_id: &str, path: &str, text: &str) -> Vec<Finding> {
     let entry = entry(entry_id);
     let doc = rein_scan::parse::parse(entry.format, text).expect("text always parses");
+    let provenance = Provenance::project(false, GitStatus::default());
     let src = Source {
         path,
         text,
         doc: &doc,
         entry: &entry,
+        provenance: &provenance,
     };
     let mut out = Vec::new();
     detector().check(&src, &mut out);

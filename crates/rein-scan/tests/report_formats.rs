@@ -12,6 +12,7 @@ use rein_scan::detectors::common::fingerprint;
 use rein_scan::doc::Pos;
 use rein_scan::model::{
     Action, Authority, Confidence, Credential, CredentialKind, Decision, Finding, FindingKind,
+    Origin,
 };
 use rein_scan::report::{self, ScanMeta};
 use serde_json::{Value, json};
@@ -69,6 +70,11 @@ fn entry(
         confidence: Confidence::High,
         path: path.to_owned(),
         pos: Pos { line, column },
+        origin: if path.starts_with("~/") {
+            Origin::Home
+        } else {
+            Origin::Repository
+        },
         agent: agent.to_owned(),
         subject: subject.to_owned(),
         message: message.to_owned(),
@@ -197,6 +203,7 @@ fn findings() -> Vec<Finding> {
         confidence: Confidence::High,
         path: ".vscode/mcp.json".into(),
         pos: Pos { line: 9, column: 3 },
+        origin: Origin::Repository,
         agent: "vscode".into(),
         subject: "vscode-mcp".into(),
         message: "VS Code MCP servers could not be parsed, so its agent configuration is unknown: \

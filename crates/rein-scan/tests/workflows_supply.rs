@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use rein_scan::catalogue::Catalogue;
 use rein_scan::detectors;
 use rein_scan::model::{Action, Decision, Finding};
-use rein_scan::scan::{Limits, Outcome, Scanner};
+use rein_scan::scan::{Limits, Outcome, RootOptions, Scanner};
 
 const CASES: &[&str] = &[
     "gha.workflows",
@@ -39,7 +39,12 @@ fn scan(dir: &Path) -> Outcome {
         limits: Limits::default(),
     };
     let mut out = Outcome::default();
-    scanner.scan_root(&dir.join("repo"), &mut (), &mut out);
+    // Fixtures live inside rein's own repository: its git index must not decide their origin.
+    let options = RootOptions {
+        git_ceiling: Some(PathBuf::from(&dir.join("repo"))),
+        ..RootOptions::default()
+    };
+    scanner.scan_root_with(&dir.join("repo"), &options, &mut (), &mut out);
     out
 }
 

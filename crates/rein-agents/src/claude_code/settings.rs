@@ -164,6 +164,9 @@ pub struct UninstallOutcome {
     pub changed: bool,
     /// How many rein hook entries were removed.
     pub removed: usize,
+    /// Whether nothing is left but an empty object: the file held only what rein put there, so
+    /// the caller removes it instead of leaving `{}` behind.
+    pub left_empty: bool,
 }
 
 /// A rein hook found in a settings file.
@@ -312,6 +315,7 @@ pub fn uninstall(existing: &str) -> Result<UninstallOutcome, SettingsError> {
             text: existing.to_owned(),
             changed: false,
             removed: 0,
+            left_empty: false,
         });
     }
     let mut root = parse_settings(existing)?;
@@ -340,12 +344,15 @@ pub fn uninstall(existing: &str) -> Result<UninstallOutcome, SettingsError> {
             text: existing.to_owned(),
             changed: false,
             removed,
+            left_empty: false,
         });
     }
+    let left_empty = root.is_empty();
     Ok(UninstallOutcome {
         text: render_checked(root)?,
         changed: true,
         removed,
+        left_empty,
     })
 }
 

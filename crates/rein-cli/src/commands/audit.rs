@@ -1,5 +1,6 @@
 //! `rein audit`: verify and export the tamper-evident audit log.
 
+use std::fmt::Write as _;
 use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,9 +18,9 @@ pub enum Command {
     ///
     /// Without --file, checks the store's own log (and its separately kept head, so a deleted
     /// newest record is caught too). With --file, checks an export offline.
-    /// Exit status: 0 intact, 1 tampered.
+    /// Exit status: 0 intact, 1 tampered (or an error), 2 usage error, 3 internal error.
     Verify {
-        /// An export written by `rein audit export`.
+        /// An export written by `rein audit export` (`-` reads standard input).
         #[arg(long)]
         file: Option<PathBuf>,
         /// Print JSON (schema 1).
@@ -30,21 +31,24 @@ pub enum Command {
     ///
     /// The export can be verified anywhere with `rein audit verify --file F`.
     Export {
-        /// Write here instead of stdout.
-        #[arg(short, long)]
-        output: Option<PathBuf>,
+        /// Write here instead of stdout (`-` is stdout).
+        #[arg(short, long, value_name = "FILE", value_parser = render::OutputTarget::parser())]
+        output: Option<render::OutputTarget>,
     },
 }
 
 pub fn run(cmd: Command) -> crate::Result<ExitCode> {
     match cmd {
         Command::Verify { file, json } => verify(file, json),
-        Command::Export { output } => export(output),
+        Command::Export { output } => export(output.unwrap_or(render::OutputTarget::Stdout)),
     }
 }
 
 fn verify(file: Option<PathBuf>, as_json: bool) -> crate::Result<ExitCode> {
     let report = match &file {
+        Some(path) if path.as_os_str() == "-" => {
+            audit::verify_export(&mut std::io::stdin().lock())?
+        }
         Some(path) => {
             let f = std::fs::File::open(path)
                 .map_err(|e| CommandError::user(format!("cannot open {}: {e}", path.display())))?;
@@ -55,7 +59,8 @@ fn verify(file: Option<PathBuf>, as_json: bool) -> crate::Result<ExitCode> {
             audit::verify_store(store.conn())?
         }
     };
-    if as_json {
+    // The exit status is the verdict: a reader that closes the pipe early does not change it.
+    let printed = if as_json {
         render::print_json(&json!({
             "schema": 1,
             "ok": report.is_ok(),
@@ -64,20 +69,20 @@ fn verify(file: Option<PathBuf>, as_json: bool) -> crate::Result<ExitCode> {
             "last_seq": report.last_seq,
             "head": report.head,
             "problems": report.problems,
-        }))?;
+        }))
     } else if report.is_ok() {
-        println!(
-            "audit log intact: {} records{}",
+        render::write_stdout(&format!(
+            "audit log intact: {} records{}\n",
             report.records,
             report
                 .head
                 .as_deref()
-                .map(|h| format!(", head {}", &h[..16]))
+                .map(|h| format!(", head {}", &h[..16.min(h.len())]))
                 .unwrap_or_default()
-        );
+        ))
     } else {
-        println!(
-            "audit log TAMPERED: {} problem(s) in {} records",
+        let mut out = format!(
+            "audit log TAMPERED: {} problem(s) in {} records\n",
             report.problems.len(),
             report.records
         );
@@ -87,9 +92,11 @@ fn verify(file: Option<PathBuf>, as_json: bool) -> crate::Result<ExitCode> {
                 (None, Some(s)) => format!("record {s}"),
                 _ => "end".into(),
             };
-            println!("  {at}: {}", p.message);
+            let _ = writeln!(out, "  {at}: {}", p.message);
         }
-    }
+        render::write_stdout(&out)
+    };
+    render::unless_closed(printed)?;
     Ok(if report.is_ok() {
         ExitCode::SUCCESS
     } else {
@@ -97,25 +104,20 @@ fn verify(file: Option<PathBuf>, as_json: bool) -> crate::Result<ExitCode> {
     })
 }
 
-fn export(output: Option<PathBuf>) -> crate::Result<ExitCode> {
+fn export(output: render::OutputTarget) -> crate::Result<ExitCode> {
     let store = super::open_store()?;
-    let count = match &output {
-        Some(path) => {
+    match output {
+        render::OutputTarget::File(path) => {
             let mut buf = Vec::new();
-            let n = audit::export(store.conn(), &mut buf)?;
-            rein_core::store::write_atomic(path, &buf, 0o600)?;
-            n
+            let count = audit::export(store.conn(), &mut buf)?;
+            rein_core::store::write_atomic(&path, &buf, 0o600)?;
+            render::write_stderr(&format!("exported {count} records to {}\n", path.display()));
         }
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = std::io::BufWriter::new(stdout.lock());
-            let n = audit::export(store.conn(), &mut lock)?;
-            std::io::Write::flush(&mut lock)?;
-            n
+        render::OutputTarget::Stdout => {
+            let mut out = render::StdoutStream::default();
+            let result = audit::export(store.conn(), &mut out);
+            out.finish(result)?;
         }
-    };
-    if let Some(path) = output {
-        eprintln!("exported {count} records to {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }

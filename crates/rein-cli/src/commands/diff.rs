@@ -27,11 +27,14 @@ pub struct Args {
     /// Lines of context around each change.
     #[arg(short = 'U', long, default_value_t = 3)]
     context: usize,
+    #[command(flatten)]
+    repo: crate::here::RepoArg,
 }
 
 pub fn run(args: Args) -> crate::Result<ExitCode> {
+    let here = crate::here::Here::of(&args.repo)?;
     let store = super::open_store()?;
-    let target = query::resolve(store.conn(), &args.target)?;
+    let target = here.target(&store, &args.target)?;
     let changes = query::agent_changes(store.conn(), target)?;
     let mut out = String::new();
     for c in &changes {
@@ -58,7 +61,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
         }
     }
     if changes.is_empty() {
-        eprintln!("no file changes recorded for {}", args.target);
+        render::write_stderr(&format!("no file changes recorded for {}\n", args.target));
     }
     render::write_stdout(&out)?;
     Ok(ExitCode::SUCCESS)

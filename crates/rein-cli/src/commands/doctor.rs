@@ -9,15 +9,29 @@ use serde_json::{Value, json};
 use super::init::{Scope, settings_path};
 use crate::{host, render};
 
-/// Check that rein's hooks are installed, valid and actually firing, and that the store is
+/// Check that rein is installed, firing and healthy, and say what to fix.
+///
+/// Checks that rein's hooks are installed, valid and actually firing, and that the store is
 /// healthy. Every problem comes with the command that fixes it.
 ///
 /// Exit status: 0 when nothing failed (warnings allowed), 1 otherwise.
+///
+/// Examples:
+///   rein doctor                    # every check, with the command that fixes each problem
+///   rein doctor --failures         # the hook failures it warns about, and the spooled payloads
+///   rein doctor --clear-failures   # once fixed: stop warning about them (they stay recorded)
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 pub struct Args {
     /// Print JSON (schema 1).
     #[arg(long)]
     json: bool,
+    /// List the recent hook failures (not cleared yet) and the spooled payloads, then exit.
+    #[arg(long, conflicts_with = "clear_failures")]
+    failures: bool,
+    /// Mark every hook failure so far as seen and move spooled payloads to spool/cleared.
+    #[arg(long)]
+    clear_failures: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -51,10 +65,23 @@ fn check(
 }
 
 pub fn run(args: Args) -> crate::Result<ExitCode> {
+    if args.failures {
+        return list_failures(args.json);
+    }
+    if args.clear_failures {
+        return clear_failures(args.json);
+    }
     let mut checks = Vec::new();
     let cwd = host::current_dir()?;
     let root = rein_core::worktree::find_root(&cwd);
     let home = host::rein_home()?;
+    // `rein init` works only inside a work tree; elsewhere the user scope is what applies.
+    let init_fix = if root.is_some() {
+        "rein init".to_owned()
+    } else {
+        "rein init --scope user (every repository), or cd into a repository and run `rein init`"
+            .to_owned()
+    };
 
     // Hooks, in every scope that applies here.
     let mut installed_anywhere = false;
@@ -69,7 +96,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             "hooks",
             Status::Fail,
             "rein's hooks are not installed for this directory",
-            Some("rein init".into()),
+            Some(init_fix.clone()),
         ));
     }
 
@@ -80,7 +107,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             "store",
             Status::Warn,
             format!("no store yet at {}", home.display()),
-            Some("rein init (or start a Claude Code session after it)".into()),
+            Some(format!("{init_fix}; then start an agent session")),
         ));
     } else {
         match rein_core::Store::open(&home) {
@@ -90,7 +117,13 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                 format!("cannot open {}: {e}", layout.db().display()),
                 Some(format!("check permissions of {}", home.display())),
             )),
-            Ok(store) => store_checks(&store, root.as_deref(), installed_anywhere, &mut checks)?,
+            Ok(store) => store_checks(
+                &store,
+                root.as_deref(),
+                installed_anywhere,
+                &init_fix,
+                &mut checks,
+            )?,
         }
     }
 
@@ -101,7 +134,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             "gate",
             Status::Fail,
             format!("{e}; every tool call is denied until it loads"),
-            Some("fix the config file".into()),
+            Some("fix the file it names, then `rein doctor` again".into()),
         )),
         Ok(config) => match crate::gate::load(root.as_deref(), &config.gate.disable_rules) {
             Ok(policies) => checks.push(check(
@@ -134,9 +167,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     }
 
     // Spooled events: recorded to disk when the store could not take them.
-    let spooled = std::fs::read_dir(layout.spool_dir())
-        .map(|d| d.filter_map(Result::ok).count())
-        .unwrap_or(0);
+    let spooled = spooled_files(&layout).len();
     if spooled > 0 {
         checks.push(check(
             "spool",
@@ -146,7 +177,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                 layout.spool_dir().display()
             ),
             Some(
-                "see the hook failures above; the spooled payloads are kept for inspection".into(),
+                "`rein doctor --failures` lists them; once the cause is fixed, `rein doctor --clear-failures`".into(),
             ),
         ));
     }
@@ -164,9 +195,10 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                 })
             })
             .collect();
-        render::print_json(
+        // The exit status is the verdict: a reader that stops early does not turn it into 0.
+        render::unless_closed(render::print_json(
             &json!({"schema": 1, "ok": worst != Status::Fail, "store": home.display().to_string(), "checks": items}),
-        )?;
+        ))?;
     } else {
         let mut out = String::new();
         for c in &checks {
@@ -185,7 +217,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             Status::Warn => "\nWorking, with warnings.\n",
             Status::Fail => "\nSomething needs fixing (see FAIL above).\n",
         });
-        render::write_stdout(&out)?;
+        render::unless_closed(render::write_stdout(&out))?;
     }
     Ok(if worst == Status::Fail {
         ExitCode::from(1)
@@ -295,6 +327,7 @@ fn store_checks(
     store: &rein_core::Store,
     root: Option<&Path>,
     installed: bool,
+    init_fix: &str,
     checks: &mut Vec<Check>,
 ) -> crate::Result<()> {
     let problems = store.integrity_check()?;
@@ -356,11 +389,21 @@ fn store_checks(
         None => rein_core::query::last_event_time(store.conn())?,
     };
     match last {
-        Some(t) => checks.push(check(
+        Some(t) if installed => checks.push(check(
             "events",
             Status::Ok,
             format!("hooks are firing: last event received {}", render::time(t)),
             None,
+        )),
+        // Events arrived once, but the hooks are gone: nothing new will be recorded.
+        Some(t) => checks.push(check(
+            "events",
+            Status::Warn,
+            format!(
+                "last event received {}, but no rein hook is installed now, so new sessions are not recorded",
+                render::time(t)
+            ),
+            Some(init_fix.to_owned()),
         )),
         None if installed => checks.push(check(
             "events",
@@ -370,18 +413,147 @@ fn store_checks(
         )),
         None => {}
     }
-    let failures = rein_core::query::hook_failures(store.conn(), 5)?;
-    if let Some((t, _, event, message)) = failures.first() {
+    let (failures, total) = rein_core::query::hook_failures(store.conn(), 1)?;
+    if let Some(f) = failures.first() {
         checks.push(check(
             "failures",
             Status::Warn,
             format!(
-                "{} recent hook failure(s); newest at {} on {event}: {message}",
-                failures.len(),
-                render::time(*t)
+                "{total} hook failure(s) not cleared; newest at {} on {}: {}",
+                render::time(f.time),
+                f.event,
+                f.message
             ),
-            None,
+            Some(
+                "`rein doctor --failures` lists them; once the cause is fixed, `rein doctor --clear-failures`".into(),
+            ),
         ));
     }
     Ok(())
+}
+
+/// The payloads spooled after hook failures and not cleared yet (regular files only).
+fn spooled_files(layout: &rein_core::store::Layout) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(layout.spool_dir())
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.path())
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Most failures `--failures` lists.
+const FAILURES_LISTED: usize = 200;
+
+/// `rein doctor --failures`: every hook failure not cleared yet, and the spooled payloads.
+fn list_failures(json: bool) -> crate::Result<ExitCode> {
+    let home = host::rein_home()?;
+    let layout = rein_core::store::Layout::new(&home);
+    let (failures, total) = if layout.db().exists() {
+        let store = rein_core::Store::open(&home)?;
+        rein_core::query::hook_failures(store.conn(), FAILURES_LISTED)?
+    } else {
+        (Vec::new(), 0)
+    };
+    let spooled = spooled_files(&layout);
+    if json {
+        render::print_json(&json!({
+            "schema": 1,
+            "total": total,
+            "failures": failures.iter().map(|f| json!({
+                "id": f.id,
+                "time": rein_core::time::format_rfc3339_precise(f.time),
+                "agent": f.agent,
+                "event": f.event,
+                "message": rein_core::redact::redact_str(&f.message),
+            })).collect::<Vec<_>>(),
+            "spooled": spooled.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut out = String::new();
+    if failures.is_empty() {
+        out.push_str("No hook failures to report.\n");
+    } else {
+        out.push_str(&format!(
+            "{total} hook failure(s) not cleared{}:\n",
+            if total > failures.len() {
+                format!(" (newest {} shown)", failures.len())
+            } else {
+                String::new()
+            }
+        ));
+        for f in &failures {
+            out.push_str(&format!(
+                "  {}  {} {}: {}\n",
+                render::time(f.time),
+                f.agent,
+                f.event,
+                rein_core::redact::redact_str(&f.message)
+            ));
+        }
+    }
+    if !spooled.is_empty() {
+        out.push_str(&format!(
+            "\n{} spooled payload(s) (redacted), for inspection:\n",
+            spooled.len()
+        ));
+        for p in &spooled {
+            out.push_str(&format!("  {}\n", p.display()));
+        }
+    }
+    if !failures.is_empty() || !spooled.is_empty() {
+        out.push_str("\nOnce the cause is fixed: rein doctor --clear-failures\n");
+    }
+    render::write_stdout(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rein doctor --clear-failures`: stop warning about the failures so far. They stay in the
+/// store, and spooled payloads move to `spool/cleared/` rather than being deleted.
+fn clear_failures(json: bool) -> crate::Result<ExitCode> {
+    let home = host::rein_home()?;
+    let layout = rein_core::store::Layout::new(&home);
+    let cleared = if layout.db().exists() {
+        let store = rein_core::Store::open(&home)?;
+        rein_core::query::clear_hook_failures(store.conn())?
+    } else {
+        0
+    };
+    let spooled = spooled_files(&layout);
+    let kept = layout.spool_dir().join("cleared");
+    if !spooled.is_empty() {
+        rein_core::store::create_private_dir(&kept)?;
+    }
+    for p in &spooled {
+        if let Some(name) = p.file_name() {
+            std::fs::rename(p, kept.join(name))?;
+        }
+    }
+    if json {
+        render::print_json(&json!({
+            "schema": 1,
+            "cleared": cleared,
+            "spooled_moved": spooled.len(),
+            "spool_kept_in": kept.display().to_string(),
+        }))?;
+    } else {
+        render::write_stdout(&format!(
+            "Cleared {cleared} hook failure(s){}.\n",
+            if spooled.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; moved {} spooled payload(s) to {}",
+                    spooled.len(),
+                    kept.display()
+                )
+            }
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

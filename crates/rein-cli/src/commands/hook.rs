@@ -102,7 +102,7 @@ pub fn run(args: Args) -> ExitCode {
             &format!("internal error: {}", panic_message(&panic)),
         ),
     }
-    print!("{}", claude_code::recorder_answer());
+    let _ = crate::render::write_stdout(claude_code::recorder_answer()); // closed stdout: fine
     ExitCode::SUCCESS
 }
 
@@ -136,7 +136,7 @@ fn record_event(event: rein_core::event::Event) -> Result<(), String> {
     let outcome = record::record(&mut store, &host_ctx, event).map_err(|e| e.to_string())?;
     for problem in config_problem.into_iter().chain(outcome.capture_warning) {
         let _ = store.log_hook_failure(claude_code::AGENT, &name, &problem);
-        eprintln!("rein: {}", single_line(&problem));
+        crate::render::write_stderr(&format!("rein: {}\n", single_line(&problem)));
     }
     Ok(())
 }
@@ -398,10 +398,12 @@ fn fail_closed(payload: &[u8], choice: OnError, message: &str) -> ExitCode {
 
 /// Logs a failure where `rein doctor` finds it and spools the (redacted) payload for recovery.
 fn fail(payload: &[u8], event: &str, message: &str) {
-    eprintln!(
-        "rein: {} (the event was kept; run `rein doctor`)",
+    // Best effort: a closed stderr must not turn the gate's deny into a crash (which Claude
+    // Code would treat as a reason to run the call).
+    crate::render::write_stderr(&format!(
+        "rein: {} (the event was kept; run `rein doctor`)\n",
         single_line(message)
-    );
+    ));
     let Ok(home) = host::rein_home() else { return };
     let spool = rein_core::store::Layout::new(&home).spool_dir();
     if !payload.is_empty() && rein_core::store::create_private_dir(&spool).is_ok() {

@@ -93,22 +93,47 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
 
     if args.uninstall {
         let Some(text) = existing else {
-            println!("Nothing to remove: {} does not exist.", path.display());
+            say(&format!(
+                "Nothing to remove: {} does not exist.",
+                path.display()
+            ))?;
             return Ok(ExitCode::SUCCESS);
         };
         let out = settings::uninstall(&text).map_err(refuse)?;
         if !out.changed {
-            println!("Nothing to remove: no rein hooks in {}.", path.display());
+            say(&format!(
+                "Nothing to remove: no rein hooks in {}.",
+                path.display()
+            ))?;
             return Ok(ExitCode::SUCCESS);
         }
         let backup = backup(&home, &path, &text)?;
-        write_settings(&path, &out.text)?;
-        println!(
-            "Removed {} rein hook(s) from {}.",
-            out.removed,
-            path.display()
-        );
-        println!("Backup of the previous file: {}", backup.display());
+        if out.left_empty {
+            // Only rein's hooks were in it: remove the file rather than leave `{}` behind, and
+            // its directory if that is now empty (never anything else in it).
+            std::fs::remove_file(&path).map_err(|e| {
+                CommandError::user(format!("cannot remove {}: {e}", path.display()))
+            })?;
+            if let Some(dir) = path.parent() {
+                let _ = std::fs::remove_dir(dir);
+            }
+            say(&format!(
+                "Removed {} rein hook(s) and {}, which held nothing else.",
+                out.removed,
+                path.display()
+            ))?;
+        } else {
+            write_settings(&path, &out.text)?;
+            say(&format!(
+                "Removed {} rein hook(s) from {}.",
+                out.removed,
+                path.display()
+            ))?;
+        }
+        say(&format!(
+            "Backup of the previous file: {}",
+            backup.display()
+        ))?;
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -117,20 +142,26 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     if out.changed {
         if let Some(text) = &existing {
             let backup = backup(&home, &path, text)?;
-            println!("Backup of the previous file: {}", backup.display());
+            say(&format!(
+                "Backup of the previous file: {}",
+                backup.display()
+            ))?;
         }
         write_settings(&path, &out.text)?;
-        println!("Installed rein's hooks into {}", path.display());
+        say(&format!("Installed rein's hooks into {}", path.display()))?;
         if !out.added_events.is_empty() {
-            println!("  added:   {}", out.added_events.join(", "));
+            say(&format!("  added:   {}", out.added_events.join(", ")))?;
         }
         if !out.updated_events.is_empty() {
-            println!("  updated: {}", out.updated_events.join(", "));
+            say(&format!("  updated: {}", out.updated_events.join(", ")))?;
         }
     } else {
-        println!("rein's hooks are already installed in {}", path.display());
+        say(&format!(
+            "rein's hooks are already installed in {}",
+            path.display()
+        ))?;
     }
-    println!("  command: {command}");
+    say(&format!("  command: {command}"))?;
 
     if let Some(root) = &root
         && !args.no_baseline
@@ -140,7 +171,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
         let mut store = rein_core::Store::open(&home)?;
         let started = std::time::Instant::now();
         let (files, complete) = rein_core::record::baseline(&mut store, &config.capture, root)?;
-        println!(
+        say(&format!(
             "Baseline: {files} files in {} recorded in {:.1}s{}",
             root.display(),
             started.elapsed().as_secs_f64(),
@@ -149,19 +180,23 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             } else {
                 " (incomplete: the tree is over rein's walk limits)"
             }
-        );
+        ))?;
     }
     if args.scope == Scope::Local && !is_git_ignored(root.as_deref(), &path) {
-        println!(
+        say(&format!(
             "note: {} is not ignored by git; add it to .gitignore so it stays personal",
             path.display()
-        );
+        ))?;
     }
-    println!("Store: {}", home.display());
-    println!(
-        "Next: use Claude Code here as usual, then `rein log`. `rein doctor` checks the setup."
-    );
+    say(&format!("Store: {}", home.display()))?;
+    say("Next: use Claude Code here as usual, then `rein log`. `rein doctor` checks the setup.")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints one line of progress. Installing is the job and printing is not: a reader that has
+/// gone (`rein init | head -1`) does not stop the install or the baseline.
+fn say(line: &str) -> crate::Result<()> {
+    crate::render::unless_closed(crate::render::write_stdout(&format!("{line}\n")))
 }
 
 /// The hook command: the absolute path of this binary for personal scopes, plain `rein` (found

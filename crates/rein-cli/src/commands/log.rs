@@ -17,11 +17,12 @@ use crate::render;
 /// Use the numbers with the other commands: `rein show 12` (a step), `rein diff p3` (a prompt),
 /// `rein diff s2` (a session).
 ///
-/// By default only sessions of the current repository are listed; `--all` lists every session.
+/// Only the sessions of the work tree you are in are listed (outside any work tree: the sessions
+/// recorded outside one); `--all` lists every work tree's, grouped by work tree.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// List sessions of every repository.
+    /// List the sessions of every work tree, grouped by work tree.
     #[arg(long)]
     all: bool,
     /// Only this session (s<N> or a prefix of the agent's session id).
@@ -33,41 +34,75 @@ pub struct Args {
     /// Print JSON (schema 1, see docs/json.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    repo: crate::here::RepoArg,
 }
 
 pub fn run(args: Args) -> crate::Result<ExitCode> {
+    let here = crate::here::Here::of(&args.repo)?;
     let store = super::open_store()?;
-    let conn_sessions = match &args.session {
-        Some(q) => match query::resolve(store.conn(), q)? {
-            query::Target::Session(id) => vec![query::session(store.conn(), id)?],
-            _ => {
-                return Err(
-                    crate::error::CommandError::user(format!("`{q}` is not a session"))
-                        .hint("sessions are s<N> in `rein log`"),
-                );
-            }
-        },
-        None => {
-            let worktree = if args.all {
-                None
+    let mut sessions = match &args.session {
+        Some(q) => {
+            let target = if args.all {
+                query::resolve(store.conn(), q)?
             } else {
-                crate::host::current_dir()
-                    .ok()
-                    .and_then(|d| rein_core::worktree::find_root(&d))
+                here.target(&store, q)?
             };
-            query::sessions(store.conn(), worktree.as_deref(), args.limit)?
+            match target {
+                query::Target::Session(id) => vec![query::session(store.conn(), id)?],
+                _ => {
+                    return Err(crate::error::CommandError::user(format!(
+                        "`{q}` is not a session"
+                    ))
+                    .hint("sessions are s<N> in `rein log`"));
+                }
+            }
+        }
+        None => {
+            let within = if args.all {
+                query::Within::Anywhere
+            } else {
+                here.within()
+            };
+            query::sessions(store.conn(), within, args.limit)?
         }
     };
-    let sessions: Vec<Value> = conn_sessions
+    if args.all {
+        // Grouped by work tree (newest tree activity first), newest session first in each.
+        let mut newest: std::collections::HashMap<Option<String>, i64> = Default::default();
+        for s in &sessions {
+            let n = newest.entry(s.worktree.clone()).or_insert(s.id);
+            *n = (*n).max(s.id);
+        }
+        sessions.sort_by_key(|s| {
+            (
+                std::cmp::Reverse(newest[&s.worktree]),
+                std::cmp::Reverse(s.id),
+            )
+        });
+    }
+    let values: Vec<Value> = sessions
         .iter()
         .map(|s| session_json(&store, s))
         .collect::<crate::Result<_>>()?;
     if args.json {
-        render::print_json(&json!({"schema": 1, "sessions": sessions}))?;
+        render::print_json(&json!({"schema": 1, "sessions": values}))?;
     } else {
-        render::write_stdout(&text(&sessions))?;
+        let place = match (&here.root, args.all) {
+            (_, true) => Place::All,
+            (Some(root), false) => Place::Worktree(root.display().to_string()),
+            (None, false) => Place::Outside,
+        };
+        render::write_stdout(&text(&values, &place))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Which sessions a text listing shows, for its headings and its empty message.
+enum Place {
+    All,
+    Worktree(String),
+    Outside,
 }
 
 /// The files a step changed, as JSON.
@@ -195,28 +230,54 @@ fn session_json(store: &rein_core::Store, s: &Session) -> crate::Result<Value> {
     }))
 }
 
-fn text(sessions: &[Value]) -> String {
+fn text(sessions: &[Value], place: &Place) -> String {
     let mut out = String::new();
-    if sessions.is_empty() {
+    if let Place::Outside = place {
         out.push_str(
-            "No sessions recorded here yet. Run `rein init`, use Claude Code, then come back.\n",
+            "Not inside a git work tree: listing the sessions recorded outside any work tree.\n",
         );
-        out.push_str("(`rein log --all` lists the sessions of every repository.)\n");
+        out.push_str("(`rein log --all` lists every work tree's sessions; `--repo PATH` one work tree's.)\n\n");
+    }
+    if sessions.is_empty() {
+        match place {
+            Place::Worktree(root) => {
+                let _ = writeln!(out, "No sessions recorded in {root} yet. Run `rein init`, use your agent, then come back.");
+                out.push_str("(`rein log --all` lists the sessions of every work tree.)\n");
+            }
+            Place::Outside => out.push_str("None recorded.\n"),
+            Place::All => out.push_str("No sessions recorded yet. Run `rein init` in a git work tree, use your agent, then come back.\n"),
+        }
         return out;
     }
     let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+    let mut group: Option<Option<String>> = None;
     for sess in sessions {
+        if let Place::All = place {
+            let tree = sess
+                .get("worktree")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            if group.as_ref() != Some(&tree) {
+                let _ = writeln!(
+                    out,
+                    "== {} ==",
+                    tree.as_deref().unwrap_or("outside any work tree")
+                );
+                group = Some(tree);
+            }
+        }
+        // The delegating human, or say that it could not be determined.
+        let human = sess
+            .get("human")
+            .and_then(Value::as_str)
+            .unwrap_or("unknown human");
         let _ = writeln!(
             out,
-            "session {} · {} {} · {}{}",
+            "session {} · {} {} · {} · {human}",
             s(sess, "session_ref"),
             s(sess, "agent"),
             s(sess, "session_id"),
             s(sess, "started_at"),
-            sess.get("human")
-                .and_then(Value::as_str)
-                .map(|h| format!(" · {h}"))
-                .unwrap_or_default(),
         );
         let _ = writeln!(out, "  in {}", s(sess, "cwd"));
         for turn in sess["turns"].as_array().into_iter().flatten() {

@@ -2,11 +2,13 @@
 
 mod audit;
 mod blame;
+mod completions;
 mod diff;
 mod doctor;
 mod hook;
 mod init;
 mod log;
+mod man;
 mod op;
 mod policy;
 mod revert;
@@ -41,6 +43,8 @@ pub enum Command {
     Policy(policy::Command),
     #[command(subcommand)]
     Task(task::Command),
+    Completions(completions::Args),
+    Man(man::Args),
 }
 
 pub fn run(command: Command) -> crate::Result<ExitCode> {
@@ -60,6 +64,8 @@ pub fn run(command: Command) -> crate::Result<ExitCode> {
         Command::Revert(a) => revert::run(a),
         Command::Undo(a) => undo::run(a),
         Command::Op(c) => op::run(c),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => man::run(a),
     }
 }
 

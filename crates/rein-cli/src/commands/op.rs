@@ -42,6 +42,8 @@ pub struct LogArgs {
     /// Print JSON (schema 1, see docs/json.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    repo: crate::here::RepoArg,
 }
 
 /// Show one operation and every file it changed.
@@ -52,6 +54,8 @@ pub struct ShowArgs {
     /// Print JSON (schema 1, see docs/json.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    repo: crate::here::RepoArg,
 }
 
 /// Finish an operation a crash interrupted: complete it, or with --undo put back what it had
@@ -66,14 +70,20 @@ pub struct RecoverArgs {
     /// Print JSON (schema 1, see docs/json.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    repo: crate::here::RepoArg,
 }
 
 fn log(args: LogArgs) -> crate::Result<ExitCode> {
+    let here = crate::here::Here::of(&args.repo)?;
+    if !args.all {
+        here.worktree("op log")?;
+    }
     let store = super::open_store()?;
     let worktree = if args.all {
         None
     } else {
-        Some(restore_ui::current_worktree_id(&store)?)
+        Some(here.worktree_id(&store, "op log")?)
     };
     let rows = restore::ops(store.conn(), worktree, args.limit)?;
     let mut entries = Vec::new();
@@ -100,8 +110,11 @@ fn log(args: LogArgs) -> crate::Result<ExitCode> {
 }
 
 fn show(args: ShowArgs) -> crate::Result<ExitCode> {
+    let here = crate::here::Here::of(&args.repo)?;
+    here.worktree("op show")?;
     let store = super::open_store()?;
     let op = restore::op(store.conn(), args.op)?;
+    here.check_op(&op)?;
     let files = restore::op_files(store.conn(), op.id)?;
     if args.json {
         let mut v = op_json(&op, &files);
@@ -116,11 +129,13 @@ fn show(args: ShowArgs) -> crate::Result<ExitCode> {
 }
 
 fn recover(args: RecoverArgs) -> crate::Result<ExitCode> {
+    let here = crate::here::Here::of(&args.repo)?;
+    here.worktree("op recover")?;
     let mut store = super::open_store()?;
     let op_id = match args.op {
         Some(id) => id,
         None => {
-            let wt = restore_ui::current_worktree_id(&store)?;
+            let wt = here.worktree_id(&store, "op recover")?;
             let stuck = restore::interrupted(store.conn(), Some(wt))?;
             match stuck.first() {
                 Some(i) => i.op.id,
@@ -133,6 +148,7 @@ fn recover(args: RecoverArgs) -> crate::Result<ExitCode> {
         }
     };
     let row = restore::op(store.conn(), op_id)?;
+    here.check_op(&row)?;
     let mut restorer = rein_core::restore::Restorer::open_id(&mut store, row.worktree_id)?;
     let done = restorer.recover(op_id, args.undo).map_err(|e| {
         CommandError::from(e).hint(
@@ -212,12 +228,14 @@ pub fn doctor_lines(store: &rein_core::Store) -> crate::Result<Vec<String>> {
         let total = i.files.iter().filter(|(f, _)| f.before != f.after).count();
         let written = i.written();
         let diverged = i.diverged();
+        // The commands name the work tree, so they work from wherever doctor was run.
+        let repo = crate::here::shell_quote(&i.op.worktree);
         let advice = if diverged.is_empty() {
             format!(
-                "`rein op recover {id}` completes it{}",
+                "`rein op recover {id} --repo {repo}` completes it{}",
                 if written > 0 {
                     format!(
-                        ", `rein op recover {} --undo` puts the {written} written file{} back",
+                        ", `rein op recover {} --undo --repo {repo}` puts the {written} written file{} back",
                         i.op.id,
                         if written == 1 { "" } else { "s" }
                     )

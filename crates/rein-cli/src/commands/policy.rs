@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use rein_core::config::Config;
-use rein_policy::{Call, Decision, Policies, PolicyError, Principal, Task};
+use rein_policy::{Answer, Call, Decision, Policies, PolicyError, Principal, Task};
 use serde_json::{Value, json};
 
 use crate::error::CommandError;
@@ -39,11 +39,21 @@ pub fn run(command: Command) -> crate::Result<ExitCode> {
 /// Prints the decision, the effects rein found, every rule that matched (with its file and
 /// line), and why, in one sentence. Nothing runs.
 ///
+/// Exit status:
+///   default          0 once a decision is printed, whatever it is; 1 on an error (a broken
+///                    config or policy file, bad input); 2 on a usage error; 3 on an internal
+///                    error
+///   --exit-code      the answer: 0 allow, 1 ask, 2 deny; 3 when rein could not decide (any
+///                    error). A usage error (a mistyped option) exits 2 as well, so a script
+///                    that treats every status but 0 as "no" fails closed; to tell them apart,
+///                    a decision is always printed to stdout, a usage error never is.
+///
 /// Examples:
 ///   rein policy check --command 'rm -rf ~'
 ///   rein policy check --tool Read --path .env
 ///   rein policy check --tool Write --path .github/workflows/ci.yml
 ///   rein policy check --tool mcp__github__create_issue --input '{"title":"x"}'
+///   rein policy check --exit-code --command 'git push -f' >/dev/null || echo "not allowed"
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct CheckArgs {
@@ -68,9 +78,27 @@ pub struct CheckArgs {
     /// Print JSON (schema 1).
     #[arg(long)]
     json: bool,
+    /// Exit with the answer: 0 allow, 1 ask, 2 deny, 3 could not decide.
+    #[arg(long)]
+    exit_code: bool,
 }
 
 fn check(args: CheckArgs) -> crate::Result<ExitCode> {
+    match (decide_and_print(&args), args.exit_code) {
+        (Ok(answer), true) => Ok(ExitCode::from(match answer {
+            Answer::Allow => 0,
+            Answer::Ask => 1,
+            Answer::Deny => 2,
+        })),
+        (Ok(_), false) => Ok(ExitCode::SUCCESS),
+        // 1 and 2 are answers here: an error must not read as one.
+        (Err(e), true) => Err(e.undecided()),
+        (Err(e), false) => Err(e),
+    }
+}
+
+/// Decides the call of `rein policy check`, prints the decision and returns the answer.
+fn decide_and_print(args: &CheckArgs) -> crate::Result<Answer> {
     let cwd = match &args.cwd {
         Some(d) => std::path::absolute(d)
             .map_err(|e| CommandError::user(format!("bad --cwd {}: {e}", d.display())))?,
@@ -136,7 +164,9 @@ fn check(args: CheckArgs) -> crate::Result<ExitCode> {
     };
     let decision = rein_policy::decide(&policies, &call, &rein_policy::Limits::default())
         .map_err(policy_error)?;
-    if args.json {
+    // With --exit-code the status is the answer: a reader that closes the pipe early must not
+    // turn a deny into 0.
+    let printed = if args.json {
         render::print_json(&json!({
             "schema": 1,
             "decision": decision.answer,
@@ -147,11 +177,12 @@ fn check(args: CheckArgs) -> crate::Result<ExitCode> {
             "effects": decision.effects,
             "rules": decision.rules,
             "policy_hash": decision.policy_hash,
-        }))?;
+        }))
     } else {
-        render::write_stdout(&render_decision(&tool, &input, &decision, config.gate.mode))?;
-    }
-    Ok(ExitCode::SUCCESS)
+        render::write_stdout(&render_decision(&tool, &input, &decision, config.gate.mode))
+    };
+    render::unless_closed(printed)?;
+    Ok(decision.answer)
 }
 
 fn active_task(worktree: &Path) -> Option<Task> {
@@ -270,14 +301,14 @@ fn test(args: TestArgs) -> crate::Result<ExitCode> {
     let failed = outcomes.iter().filter(|o| !o.ok).count();
     if args.json {
         let shown: Vec<_> = outcomes.iter().filter(|o| args.verbose || !o.ok).collect();
-        render::print_json(&json!({
+        render::unless_closed(render::print_json(&json!({
             "schema": 1,
             "file": label,
             "cases": outcomes.len(),
             "passed": outcomes.len() - failed,
             "failed": failed,
             "results": shown,
-        }))?;
+        })))?;
     } else {
         let mut out = String::new();
         for o in &outcomes {
@@ -313,7 +344,7 @@ fn test(args: TestArgs) -> crate::Result<ExitCode> {
             outcomes.len(),
             outcomes.len() - failed
         );
-        render::write_stdout(&out)?;
+        render::unless_closed(render::write_stdout(&out))?;
     }
     Ok(if failed == 0 {
         ExitCode::SUCCESS
@@ -344,12 +375,12 @@ fn lint(args: LintArgs) -> crate::Result<ExitCode> {
         Ok(x) => x,
         Err(e) => {
             if args.json {
-                render::print_json(&json!({
+                render::unless_closed(render::print_json(&json!({
                     "schema": 1,
                     "ok": false,
                     "errors": [e.to_string()],
                     "warnings": [],
-                }))?;
+                })))?;
                 return Ok(ExitCode::from(1));
             }
             return Err(policy_error(e));
@@ -367,7 +398,7 @@ fn lint(args: LintArgs) -> crate::Result<ExitCode> {
         })
         .collect();
     if args.json {
-        render::print_json(&json!({
+        render::unless_closed(render::print_json(&json!({
             "schema": 1,
             "ok": warnings.is_empty(),
             "files": sources.iter().map(|s| json!({"layer": s.layer, "file": s.label})).collect::<Vec<_>>(),
@@ -375,7 +406,7 @@ fn lint(args: LintArgs) -> crate::Result<ExitCode> {
             "policy_hash": policies.hash(),
             "errors": [],
             "warnings": located,
-        }))?;
+        })))?;
     } else {
         let mut out = String::new();
         for w in &located {
@@ -403,7 +434,7 @@ fn lint(args: LintArgs) -> crate::Result<ExitCode> {
                 format!("{} warnings", warnings.len())
             }
         );
-        render::write_stdout(&out)?;
+        render::unless_closed(render::write_stdout(&out))?;
     }
     Ok(if warnings.is_empty() {
         ExitCode::SUCCESS

@@ -42,11 +42,15 @@ pub struct Args {
     /// Print JSON (schema 1, see docs/json.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    repo: crate::here::RepoArg,
 }
 
 pub fn run(args: Args) -> crate::Result<ExitCode> {
+    let here = crate::here::Here::of(&args.repo)?;
+    here.worktree("revert")?;
     let mut store = super::open_store()?;
-    let target = query::resolve(store.conn(), &args.target)?;
+    let target = here.target(&store, &args.target)?;
     let worktree_id = worktree_of(&store, target)?;
     let restorer = restore_ui::open(&mut store, worktree_id)?;
     let root = restorer.root().display().to_string();
@@ -79,7 +83,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             "planned"
         };
         if args.json {
-            render::print_json(&json!({
+            render::unless_closed(render::print_json(&json!({
                 "schema": 1,
                 "operation": "revert",
                 "status": status,
@@ -89,7 +93,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                 "worktree": root,
                 "files": changes.iter().map(|f| file_json(f)).collect::<Vec<_>>(),
                 "conflicts": conflict_json,
-            }))?;
+            })))?;
         } else {
             let mut out = String::new();
             if changes.is_empty() {
@@ -107,7 +111,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                     out.push_str("dry run: nothing was changed\n");
                 }
             }
-            render::write_stdout(&out)?;
+            render::unless_closed(render::write_stdout(&out))?;
         }
         if let Some(f) = refused.first() {
             let why = match &f.outcome {
@@ -140,7 +144,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     op.human = human;
     let done = restorer.execute(op)?;
     if args.json {
-        render::print_json(&json!({
+        render::unless_closed(render::print_json(&json!({
             "schema": 1,
             "operation": "revert",
             "status": if conflict_json.is_empty() { "done" } else { "conflict_markers" },
@@ -150,13 +154,13 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             "worktree": root,
             "files": done.files.iter().map(restore_ui::action_json).collect::<Vec<_>>(),
             "conflicts": conflict_json,
-        }))?;
+        })))?;
     } else {
         let mut out = format!("reverted {what} in {root}\n");
         restore_ui::action_lines(&mut out, &done.files);
         out.push_str(&conflict_text);
         restore_ui::done_line(&mut out, &done);
-        render::write_stdout(&out)?;
+        render::unless_closed(render::write_stdout(&out))?;
     }
     // Conflicts left marked are not a clean revert: exit 1, as git does.
     Ok(if !had_conflicts {

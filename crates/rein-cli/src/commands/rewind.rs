@@ -3,7 +3,6 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use rein_core::query;
 use rein_core::restore::{RewindFile, point_of};
 use serde_json::{Value, json};
 
@@ -45,11 +44,15 @@ pub struct Args {
     /// Print JSON (schema 1, see docs/json.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    repo: crate::here::RepoArg,
 }
 
 pub fn run(args: Args) -> crate::Result<ExitCode> {
+    let here = crate::here::Here::of(&args.repo)?;
+    here.worktree("rewind")?;
     let mut store = super::open_store()?;
-    let target = query::resolve(store.conn(), &args.target)?;
+    let target = here.target(&store, &args.target)?;
     let point = point_of(store.conn(), target)?;
     let restorer = restore_ui::open(&mut store, point.worktree_id)?;
     let root = restorer.root().display().to_string();
@@ -69,7 +72,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
 
     if args.dry_run || blocked || todo.is_empty() {
         if args.json {
-            render::print_json(&json!({
+            render::unless_closed(render::print_json(&json!({
                 "schema": 1,
                 "operation": "rewind",
                 "status": if todo.is_empty() && !blocked { "unchanged" } else { status },
@@ -78,7 +81,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                 "point": description,
                 "worktree": root,
                 "files": todo.iter().map(|f| file_json(f)).collect::<Vec<_>>(),
-            }))?;
+            })))?;
         } else {
             let mut out = String::new();
             if todo.is_empty() {
@@ -106,7 +109,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                     out.push_str("dry run: nothing was changed\n");
                 }
             }
-            render::write_stdout(&out)?;
+            render::unless_closed(render::write_stdout(&out))?;
         }
         if !refused.is_empty() {
             let list: Vec<String> = refused
@@ -150,7 +153,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     op.human = human;
     let done = restorer.execute(op)?;
     if args.json {
-        render::print_json(&json!({
+        render::unless_closed(render::print_json(&json!({
             "schema": 1,
             "operation": "rewind",
             "status": "done",
@@ -159,12 +162,12 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             "point": description,
             "worktree": root,
             "files": done.files.iter().map(restore_ui::action_json).collect::<Vec<_>>(),
-        }))?;
+        })))?;
     } else {
         let mut out = format!("rewound {root} to {description}\n");
         restore_ui::action_lines(&mut out, &done.files);
         restore_ui::done_line(&mut out, &done);
-        render::write_stdout(&out)?;
+        render::unless_closed(render::write_stdout(&out))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -34,6 +34,11 @@ use crate::{host, render};
 /// `# rein: ignore[rule-id]` (`//` in JSON), or with a baseline file (--write-baseline, then
 /// --baseline).
 ///
+/// A repository leaves paths out (test fixtures, samples) in `.rein/scan.toml` at the root
+/// scanned: `[[exclude]]` with `paths = ["globs/**"]` and a `reason`. Each exclusion is
+/// reported on every scan (rule scan.excluded: the files it left out, and why); no comment or
+/// baseline silences it, and --no-config scans everything.
+///
 /// Exit status: 0 when no finding is at or above --fail-on (default: block); 1 when one is, or
 /// on an error such as a missing path; 2 on a usage error; 3 on an internal error.
 ///
@@ -67,9 +72,12 @@ pub struct Args {
     /// Write every current finding to FILE as a baseline (then scan with --baseline FILE).
     #[arg(long, value_name = "FILE")]
     write_baseline: Option<PathBuf>,
-    /// Write the report to FILE instead of stdout.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    output: Option<PathBuf>,
+    /// Ignore the roots' `.rein/scan.toml`: exclude nothing.
+    #[arg(long)]
+    no_config: bool,
+    /// Write the report to FILE instead of stdout (`-` is stdout).
+    #[arg(long, short = 'o', value_name = "FILE", value_parser = render::OutputTarget::parser())]
+    output: Option<render::OutputTarget>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -97,7 +105,7 @@ struct Bar {
 impl Progress for Bar {
     fn files_seen(&mut self, n: usize) {
         if self.started.elapsed().as_millis() > 300 {
-            eprint!("\rscanning… {n} files");
+            render::write_stderr(&format!("\rscanning… {n} files"));
             self.shown = true;
         }
     }
@@ -106,7 +114,7 @@ impl Progress for Bar {
 impl Bar {
     fn finish(&self) {
         if self.shown {
-            eprint!("\r\x1b[2K");
+            render::write_stderr("\r\x1b[2K");
         }
     }
 }
@@ -163,7 +171,11 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     let mut out = Outcome::default();
     for root in &roots {
         let first = out.findings.len();
-        scanner.scan_root(root, progress, &mut out);
+        let options = rein_scan::scan::RootOptions {
+            skip_config: args.no_config,
+            ..Default::default()
+        };
+        scanner.scan_root_with(root, &options, progress, &mut out);
         // With several roots, a path relative to its root would be ambiguous: prefix the root
         // as the user gave it.
         if roots.len() > 1 {
@@ -203,24 +215,29 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             .then_with(|| a.pos.cmp(&b.pos))
             .then_with(|| a.rule.cmp(b.rule))
     });
+    let mut warnings = String::new();
     for e in &out.errors {
-        eprintln!("warning: {}", rein_core::redact::redact_str(e));
+        let _ = writeln!(warnings, "warning: {}", rein_core::redact::redact_str(e));
     }
     for t in &out.truncated {
-        eprintln!("warning: the walk of {t} stopped at its file limit; the scan is incomplete");
+        let _ = writeln!(
+            warnings,
+            "warning: the walk of {t} stopped at its file limit; the scan is incomplete"
+        );
     }
+    render::write_stderr(&warnings);
 
     if let Some(path) = &args.write_baseline {
         let text = serde_json::to_string_pretty(&Baseline::of(&out.findings))
             .map_err(|e| CommandError::internal(e.to_string()))?;
         std::fs::write(path, text + "\n")
             .map_err(|e| CommandError::user(format!("cannot write {}: {e}", path.display())))?;
-        eprintln!(
-            "wrote {} accepted finding{} to {}",
+        render::write_stderr(&format!(
+            "wrote {} accepted finding{} to {}\n",
             out.findings.len(),
             if out.findings.len() == 1 { "" } else { "s" },
             path.display()
-        );
+        ));
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -245,9 +262,12 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
         Format::Markdown => report::markdown(&out.findings, &meta),
     };
     match &args.output {
-        Some(path) => std::fs::write(path, &text)
+        Some(render::OutputTarget::File(path)) => std::fs::write(path, &text)
             .map_err(|e| CommandError::user(format!("cannot write {}: {e}", path.display())))?,
-        None => render::write_stdout(&text)?,
+        // The exit status is the verdict: a reader that closes the pipe early does not change it.
+        Some(render::OutputTarget::Stdout) | None => {
+            render::unless_closed(render::write_stdout(&text))?
+        }
     }
     let threshold = match args.fail_on {
         FailOn::Approval => Some(Decision::Approval),

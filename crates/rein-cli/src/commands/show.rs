@@ -9,8 +9,10 @@ use serde_json::json;
 use crate::error::CommandError;
 use crate::render;
 
-/// Show one step: its prompt, full tool input, outcome and the unified diff of the files it
-/// changed.
+/// Show one step: its prompt, tool input, outcome, decision and diff.
+///
+/// Everything about the step: the prompt it served, its full tool input, its outcome, the gate's
+/// decision, and the unified diff of the files it changed.
 ///
 /// STEP is a step number from `rein log` (e.g. `12`) or a tool_use_id (`toolu_…`).
 /// Secrets in inputs and outputs were redacted before they were stored.
@@ -22,11 +24,14 @@ pub struct Args {
     /// Print JSON (schema 1, see docs/json.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    repo: crate::here::RepoArg,
 }
 
 pub fn run(args: Args) -> crate::Result<ExitCode> {
+    let here = crate::here::Here::of(&args.repo)?;
     let store = super::open_store()?;
-    let id = match query::resolve(store.conn(), &args.step)? {
+    let id = match here.target(&store, &args.step)? {
         Target::Step(id) => id,
         _ => {
             return Err(

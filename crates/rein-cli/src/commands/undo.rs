@@ -32,13 +32,21 @@ pub struct Args {
     /// Print JSON (schema 1, see docs/json.md).
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    repo: crate::here::RepoArg,
 }
 
 pub fn run(args: Args) -> crate::Result<ExitCode> {
+    let here = crate::here::Here::of(&args.repo)?;
+    here.worktree("undo")?;
     let mut store = super::open_store()?;
     let worktree_id = match args.op {
-        Some(id) => rein_core::restore::op(store.conn(), id)?.worktree_id,
-        None => restore_ui::current_worktree_id(&store)?,
+        Some(id) => {
+            let op = rein_core::restore::op(store.conn(), id)?;
+            here.check_op(&op)?;
+            op.worktree_id
+        }
+        None => here.worktree_id(&store, "undo")?,
     };
     let restorer = restore_ui::open(&mut store, worktree_id)?;
     let root = restorer.root().display().to_string();
@@ -55,7 +63,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
 
     if args.dry_run || blocked {
         if args.json {
-            render::print_json(&json!({
+            render::unless_closed(render::print_json(&json!({
                 "schema": 1,
                 "operation": "undo",
                 "status": if blocked { "refused" } else { "planned" },
@@ -63,7 +71,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                 "undoes": undone.id,
                 "worktree": root,
                 "files": todo.iter().map(|f| file_json(f)).collect::<Vec<_>>(),
-            }))?;
+            })))?;
         } else {
             let mut out = format!("undo operation {} ({}):\n", undone.id, undone.description);
             for f in &todo {
@@ -82,7 +90,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             if args.dry_run && !blocked {
                 out.push_str("dry run: nothing was changed\n");
             }
-            render::write_stdout(&out)?;
+            render::unless_closed(render::write_stdout(&out))?;
         }
         if let Some(f) = refused.first() {
             return Err(CommandError::user(format!(
@@ -124,7 +132,7 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     op.options = json!({ "include_external": args.include_external });
     let done = restorer.execute(op)?;
     if args.json {
-        render::print_json(&json!({
+        render::unless_closed(render::print_json(&json!({
             "schema": 1,
             "operation": "undo",
             "status": "done",
@@ -132,12 +140,12 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             "undoes": undone.id,
             "worktree": root,
             "files": done.files.iter().map(restore_ui::action_json).collect::<Vec<_>>(),
-        }))?;
+        })))?;
     } else {
         let mut out = format!("undid operation {} ({})\n", undone.id, undone.description);
         restore_ui::action_lines(&mut out, &done.files);
         restore_ui::done_line(&mut out, &done);
-        render::write_stdout(&out)?;
+        render::unless_closed(render::write_stdout(&out))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -171,7 +171,7 @@ fn check_workflow(src: &Source<'_>, root: &Node, on_pos: Pos, on: &Node, out: &m
     let mut entry = common::finding(
         src,
         "gh-aw.workflow",
-        src.entry.verdict,
+        src.verdict(),
         on_pos,
         &subject,
         format!(

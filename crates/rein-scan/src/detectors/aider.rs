@@ -2,7 +2,7 @@
 //! yes to every confirmation, commands it runs after each edit, commits it makes by itself,
 //! where model traffic goes, and literal API keys.
 
-use crate::detectors::claude_settings::{by_scope, command_finding, scope_reason, secret_finding};
+use crate::detectors::claude_settings::{by_origin, command_finding, secret_finding};
 use crate::detectors::common;
 use crate::detectors::{Detector, Source};
 use crate::doc::{Node, Pos};
@@ -26,12 +26,12 @@ impl Detector for Aider {
             let mut f = common::finding(
                 src,
                 "aider.yes-always",
-                by_scope(src, Decision::Block, Decision::Approval),
+                by_origin(src, Decision::Block, Decision::Approval),
                 e.key_pos,
                 "yes-always",
                 "Aider answers yes to every confirmation: file additions, edits, commands and URLs go ahead without a human",
             );
-            f.reasons.push(scope_reason(src));
+            f.reasons.push(src.origin_reason());
             f.authority.permissions.push("yes-always: true".into());
             common::add_actions(
                 &mut f,
@@ -75,7 +75,7 @@ fn check_commands(src: &Source<'_>, root: &Node, out: &mut Vec<Finding>) {
             out.push(command_finding(
                 src,
                 "aider.auto-command",
-                by_scope(src, Decision::Approval, Decision::Allow),
+                by_origin(src, Decision::Approval, Decision::Allow),
                 pos,
                 key,
                 &format!("Aider runs `{cmd}` by itself after every edit (`{key}` with `{switch}`)"),
@@ -152,13 +152,13 @@ fn check_keys(src: &Source<'_>, root: &Node, out: &mut Vec<Finding>) {
                 ));
             } else if *key == "set-env"
                 && is_endpoint(name)
-                && src.entry.scope == crate::catalogue::Scope::Project
+                && src.origin() == crate::model::Origin::Repository
             {
                 out.push(endpoint(src, pos, name, secret));
             }
         }
     }
-    if src.entry.scope == crate::catalogue::Scope::Project {
+    if src.origin() == crate::model::Origin::Repository {
         for key in ["openai-api-base", "anthropic-api-base"] {
             if let Some(e) = root.entry(key)
                 && let Some(url) = e.value.as_str()
@@ -186,7 +186,7 @@ fn endpoint(src: &Source<'_>, pos: Pos, subject: &str, url: &str) -> Finding {
             rein_core::redact::redact_str(url)
         ),
     );
-    f.reasons.push(scope_reason(src));
+    f.reasons.push(src.origin_reason());
     f.reasons.push(
         "whoever runs that endpoint sees every prompt, file and key sent to the model".into(),
     );

@@ -99,7 +99,7 @@ fn dependabot(src: &Source<'_>, root: &Node, out: &mut Vec<Finding>) {
         let mut entry = common::finding(
             src,
             "bots.dependabot",
-            src.entry.verdict,
+            src.verdict(),
             pos,
             &subject,
             format!(
@@ -365,7 +365,7 @@ fn renovate(src: &Source<'_>, root: &Node, out: &mut Vec<Finding>) {
     let mut entry = common::finding(
         src,
         "bots.renovate",
-        src.entry.verdict,
+        src.verdict(),
         root.pos,
         src.path,
         format!(

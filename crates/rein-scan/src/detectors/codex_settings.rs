@@ -3,7 +3,7 @@
 //! access from the sandbox, the environment commands inherit, the `notify` program, and where
 //! model traffic and its key go.
 
-use crate::detectors::claude_settings::{by_scope, command_finding, scope_reason, secret_finding};
+use crate::detectors::claude_settings::{by_origin, command_finding, secret_finding};
 use crate::detectors::common;
 use crate::detectors::{Detector, Source};
 use crate::doc::Node;
@@ -42,14 +42,14 @@ fn check_policy(src: &Source<'_>, table: &Node, prefix: &str, out: &mut Vec<Find
         let mut f = common::finding(
             src,
             "codex.approval-never",
-            by_scope(src, Decision::Block, Decision::Approval),
+            by_origin(src, Decision::Block, Decision::Approval),
             e.value.pos,
             format!("{prefix}approval_policy"),
             format!(
                 "Codex never asks before running a command (`{prefix}approval_policy = \"never\"`)"
             ),
         );
-        f.reasons.push(scope_reason(src));
+        f.reasons.push(src.origin_reason());
         f.reasons.push(match sandbox {
             Some("danger-full-access") => "with `danger-full-access` nothing bounds what a command does".to_owned(),
             Some(mode) => format!("only the `{mode}` sandbox bounds what a command does"),
@@ -67,14 +67,14 @@ fn check_policy(src: &Source<'_>, table: &Node, prefix: &str, out: &mut Vec<Find
         let mut f = common::finding(
             src,
             "codex.full-access",
-            by_scope(src, Decision::Block, Decision::Approval),
+            by_origin(src, Decision::Block, Decision::Approval),
             e.value.pos,
             format!("{prefix}sandbox_mode"),
             format!(
                 "Codex runs commands without a sandbox (`{prefix}sandbox_mode = \"danger-full-access\"`)"
             ),
         );
-        f.reasons.push(scope_reason(src));
+        f.reasons.push(src.origin_reason());
         f.reasons
             .push("commands can write anywhere your user can and reach the network".into());
         f.authority
@@ -166,7 +166,7 @@ fn check_notify(src: &Source<'_>, root: &Node, out: &mut Vec<Finding>) {
     out.push(command_finding(
         src,
         "codex.notify",
-        by_scope(src, Decision::Approval, Decision::Allow),
+        by_origin(src, Decision::Approval, Decision::Allow),
         node.pos,
         "notify",
         &format!("Codex runs `{cmd}` by itself after every turn (`notify`)"),
@@ -228,7 +228,7 @@ fn check_environment(src: &Source<'_>, root: &Node, out: &mut Vec<Finding>) {
 }
 
 fn check_providers(src: &Source<'_>, root: &Node, out: &mut Vec<Finding>) {
-    let project = src.entry.scope == crate::catalogue::Scope::Project;
+    let project = src.origin() == crate::model::Origin::Repository;
     if project {
         for key in ["openai_base_url", "chatgpt_base_url"] {
             if let Some(e) = root.entry(key)
@@ -300,7 +300,7 @@ fn endpoint(src: &Source<'_>, pos: crate::doc::Pos, subject: &str, url: &str) ->
             rein_core::redact::redact_str(url)
         ),
     );
-    f.reasons.push(scope_reason(src));
+    f.reasons.push(src.origin_reason());
     f.reasons.push(
         "whoever runs that endpoint sees every prompt, file and key sent to the model".into(),
     );

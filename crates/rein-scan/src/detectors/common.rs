@@ -270,6 +270,7 @@ pub fn finding(
         confidence: Confidence::High,
         path: src.path.to_owned(),
         pos,
+        origin: src.origin(),
         agent: src.entry.client.clone(),
         subject: subject.into(),
         message: message.into(),

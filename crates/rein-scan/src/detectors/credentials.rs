@@ -24,7 +24,7 @@ impl Detector for Credentials {
             let mut f = common::finding(
                 src,
                 "home.standing-credential",
-                src.entry.verdict,
+                src.verdict(),
                 pos,
                 what.clone(),
                 format!(
@@ -202,6 +202,7 @@ pub fn environment_findings(set: &[&str]) -> Vec<Finding> {
             confidence: crate::model::Confidence::High,
             path: "(environment)".into(),
             pos: Pos::START,
+            origin: crate::model::Origin::Home,
             agent: "any".into(),
             subject: (*v).to_owned(),
             message: format!("${v} is set in this shell: every agent started from it can use it"),

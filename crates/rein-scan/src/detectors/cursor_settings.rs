@@ -4,9 +4,7 @@
 //! `mcpAllowlist`), hooks (`hooks.json`) and the sandbox (`sandbox.json`). The editor's own
 //! auto-run mode lives in its state database, which rein does not read.
 
-use crate::detectors::claude_settings::{
-    ShellGrant, by_scope, classify_shell, hooks, scope_reason,
-};
+use crate::detectors::claude_settings::{ShellGrant, by_origin, classify_shell, hooks};
 use crate::detectors::common;
 use crate::detectors::{Detector, Source};
 use crate::doc::{Node, Pos};
@@ -25,7 +23,9 @@ impl Detector for CursorSettings {
         match file {
             "cli.json" | "cli-config.json" => check_cli(src, root, out),
             "permissions.json" => check_allowlists(src, root, out),
-            "hooks.json" => hooks(src, root, "cursor.hook", out),
+            "hooks.json" => {
+                hooks(src, root, "cursor.hook", None, out);
+            }
             "sandbox.json" => check_sandbox(src, root, out),
             _ => {}
         }
@@ -129,13 +129,13 @@ fn judge(
                 let mut f = common::finding(
                     src,
                     "cursor.unscoped-shell",
-                    by_scope(src, Decision::Block, Decision::Approval),
+                    by_origin(src, Decision::Block, Decision::Approval),
                     item.pos,
                     format!("{subject} {rule}"),
                     format!("Cursor runs any shell command without asking (`{rule}`)"),
                 );
                 f.reasons.push(why);
-                f.reasons.push(scope_reason(src));
+                f.reasons.push(src.origin_reason());
                 f.authority.permissions.push(format!("allow: {rule}"));
                 common::add_actions(
                     &mut f,
@@ -203,14 +203,14 @@ fn check_cli(src: &Source<'_>, root: &Node, out: &mut Vec<Finding>) {
         let mut f = common::finding(
             src,
             "cursor.run-everything",
-            by_scope(src, Decision::Block, Decision::Approval),
+            by_origin(src, Decision::Block, Decision::Approval),
             e.value.pos,
             "approvalMode",
             format!(
                 "Cursor's agent runs every tool, shell included, without asking (`approvalMode: \"{mode}\"`)"
             ),
         );
-        f.reasons.push(scope_reason(src));
+        f.reasons.push(src.origin_reason());
         f.authority
             .permissions
             .push(format!("approvalMode: {mode}"));
@@ -283,7 +283,7 @@ fn check_sandbox(src: &Source<'_>, root: &Node, out: &mut Vec<Finding>) {
             "sandbox.type",
             "Cursor's sandbox is turned off: commands the agent runs are not confined to the workspace",
         );
-        f.reasons.push(scope_reason(src));
+        f.reasons.push(src.origin_reason());
         f.authority
             .permissions
             .push("sandbox: insecure_none".into());

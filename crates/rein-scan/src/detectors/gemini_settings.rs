@@ -6,7 +6,7 @@
 //! limits which tools exist, so it is recorded, not flagged.
 
 use crate::detectors::claude_settings::{
-    ShellGrant, by_scope, classify_shell, command_finding, hooks, scope_reason,
+    ShellGrant, by_origin, classify_shell, command_finding, hooks,
 };
 use crate::detectors::common;
 use crate::detectors::{Detector, Source};
@@ -38,7 +38,7 @@ impl Detector for GeminiSettings {
                 out.push(command_finding(
                     src,
                     "gemini.tool-command",
-                    by_scope(src, Decision::Approval, Decision::Allow),
+                    by_origin(src, Decision::Approval, Decision::Allow),
                     node.pos,
                     key,
                     &format!(
@@ -48,7 +48,7 @@ impl Detector for GeminiSettings {
                 ));
             }
         }
-        hooks(src, root, "gemini.hook", out);
+        hooks(src, root, "gemini.hook", None, out);
     }
 }
 
@@ -95,14 +95,14 @@ fn check_mode(src: &Source<'_>, root: &Node, sandbox: &str, out: &mut Vec<Findin
                 let mut f = common::finding(
                     src,
                     "gemini.yolo",
-                    by_scope(src, Decision::Block, Decision::Approval),
+                    by_origin(src, Decision::Block, Decision::Approval),
                     pos,
                     key.clone(),
                     format!(
                         "Gemini CLI is set to run every tool, shell included, without asking (`{key}: \"yolo\"`)"
                     ),
                 );
-                f.reasons.push(scope_reason(src));
+                f.reasons.push(src.origin_reason());
                 f.reasons.push(sandbox.to_owned());
                 f.reasons.push("recent Gemini CLI versions accept YOLO only on the command line; the setting still states that intent".into());
                 f.authority.permissions.push(format!("{key}: yolo"));
@@ -116,14 +116,14 @@ fn check_mode(src: &Source<'_>, root: &Node, sandbox: &str, out: &mut Vec<Findin
                 let mut f = common::finding(
                     src,
                     "gemini.auto-edit",
-                    by_scope(src, Decision::Approval, Decision::Allow),
+                    by_origin(src, Decision::Approval, Decision::Allow),
                     pos,
                     key.clone(),
                     format!(
                         "Gemini CLI applies file edits without asking (`{key}: \"auto_edit\"`)"
                     ),
                 );
-                f.reasons.push(scope_reason(src));
+                f.reasons.push(src.origin_reason());
                 f.authority.permissions.push(format!("{key}: auto_edit"));
                 common::add_actions(&mut f, &[Action::WriteCode]);
                 out.push(f);
@@ -137,12 +137,12 @@ fn check_mode(src: &Source<'_>, root: &Node, sandbox: &str, out: &mut Vec<Findin
         let mut f = common::finding(
             src,
             "gemini.auto-accept",
-            by_scope(src, Decision::Approval, Decision::Allow),
+            by_origin(src, Decision::Approval, Decision::Allow),
             e.key_pos,
             key.clone(),
             format!("Gemini CLI runs the tool calls it deems safe without asking (`{key}: true`)"),
         );
-        f.reasons.push(scope_reason(src));
+        f.reasons.push(src.origin_reason());
         f.reasons
             .push("the CLI, not a person, decides which calls are safe".into());
         f.authority.permissions.push(format!("{key}: true"));
@@ -183,7 +183,7 @@ fn check_tools(src: &Source<'_>, root: &Node, sandbox: &str, out: &mut Vec<Findi
                     let mut f = common::finding(
                         src,
                         "gemini.unscoped-shell",
-                        by_scope(src, Decision::Block, Decision::Approval),
+                        by_origin(src, Decision::Block, Decision::Approval),
                         item.pos,
                         format!("{key} {tool}"),
                         format!(
@@ -191,7 +191,7 @@ fn check_tools(src: &Source<'_>, root: &Node, sandbox: &str, out: &mut Vec<Findi
                         ),
                     );
                     f.reasons.push(why);
-                    f.reasons.push(scope_reason(src));
+                    f.reasons.push(src.origin_reason());
                     f.reasons.push(sandbox.to_owned());
                     f.authority.permissions.push(format!("allowed: {tool}"));
                     common::add_actions(

@@ -110,7 +110,7 @@ fn husky(src: &Source<'_>, out: &mut Vec<Finding>) {
         if remote.is_some() {
             Decision::Approval
         } else {
-            src.entry.verdict
+            src.verdict()
         },
         pos,
         src.path,
@@ -197,7 +197,7 @@ fn pre_commit(src: &Source<'_>, root: &Node, out: &mut Vec<Finding>) {
                         if remote.is_some() {
                             Decision::Approval
                         } else {
-                            src.entry.verdict
+                            src.verdict()
                         },
                         e.key_pos,
                         format!("local hook {id}"),
@@ -232,7 +232,7 @@ fn pre_commit(src: &Source<'_>, root: &Node, out: &mut Vec<Finding>) {
                 let (rule, decision, pos, message) = if pinned {
                     (
                         "precommit.remote-hook",
-                        src.entry.verdict,
+                        src.verdict(),
                         url_entry.key_pos,
                         format!(
                             "pre-commit runs hooks {ids} from {url} at a pinned commit on git {stage}"
@@ -323,7 +323,7 @@ fn lefthook(src: &Source<'_>, root: &Node, out: &mut Vec<Finding>) {
             if remote.is_some() {
                 Decision::Approval
             } else {
-                src.entry.verdict
+                src.verdict()
             },
             remote.as_ref().map_or(e.key_pos, |r| r.0),
             format!("{} {}", src.path, e.key),

@@ -2707,7 +2707,7 @@ fn skill_script(src: &Source<'_>, out: &mut Vec<Finding>) {
     let mut f = common::finding(
         src,
         SKILL_SCRIPT,
-        src.entry.verdict,
+        src.verdict(),
         Pos::START,
         format!("{skill}/{inside}"),
         format!(

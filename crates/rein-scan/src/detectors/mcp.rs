@@ -166,7 +166,7 @@ fn check_server(
     let mut entry = common::finding(
         src,
         "mcp.server",
-        src.entry.verdict,
+        src.verdict(),
         name_pos,
         name,
         match (&command, &url) {
@@ -181,7 +181,11 @@ fn check_server(
             (None, None) => format!("MCP server `{name}` (no command or URL)"),
         },
     );
-    entry.reasons.push(src.entry.about.clone());
+    // What the file is, unless it is the user's own copy: then its origin says it (added by the
+    // scan), and "offered to everyone who opens the repository" would not be true.
+    if !src.origin().is_local() {
+        entry.reasons.push(src.entry.about.clone());
+    }
     if command.is_some() {
         common::add_actions(&mut entry, &[Action::RunShell]);
         entry.reasons.push(
@@ -309,22 +313,41 @@ fn check_server(
             };
             if common::is_literal_secret(&e.key, value) {
                 let cred = common::credential(&e.key, value);
+                let fingerprint = cred.fingerprint.as_deref().unwrap_or("");
+                // Exposed to others in a repository's or a machine-managed file; in the user's
+                // own, a standing credential on disk.
+                let shared = src.origin().is_shared();
                 let mut f = common::finding(
                     src,
                     "mcp.literal-secret",
-                    Decision::Block,
+                    if shared {
+                        Decision::Block
+                    } else {
+                        Decision::Approval
+                    },
                     e.value.pos,
                     name,
-                    format!(
-                        "MCP server `{name}` has a literal secret in `{}` ({}): anyone who can read this file has it",
-                        e.key,
-                        cred.fingerprint.as_deref().unwrap_or("")
-                    ),
+                    if shared {
+                        format!(
+                            "MCP server `{name}` has a literal secret in `{}` ({fingerprint}): anyone who can read this file has it",
+                            e.key
+                        )
+                    } else {
+                        format!(
+                            "MCP server `{name}` has a literal secret in `{}` ({fingerprint}) in your own configuration: every program running as you, agents included, can read it",
+                            e.key
+                        )
+                    },
                 );
-                f.reasons.push("pass it by reference (`${env:NAME}`, `${input:id}`) and rotate the exposed value".into());
+                if shared {
+                    f.reasons.push("pass it by reference (`${env:NAME}`, `${input:id}`) and rotate the exposed value".into());
+                } else {
+                    f.reasons.push(src.origin_reason());
+                    f.reasons.push("not exposed to others, but a standing credential on disk: prefer a reference (`${env:NAME}`, `${input:id}`)".into());
+                }
                 f.authority.credentials.push(cred.clone());
                 common::add_actions(&mut f, &[Action::Secrets]);
-                worst = Decision::Block;
+                worst = worst.max(f.decision);
                 entry.authority.credentials.push(cred);
                 out.push(f);
             } else if common::is_credential_name(&e.key)

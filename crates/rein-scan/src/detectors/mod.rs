@@ -21,7 +21,8 @@ mod workflow_agents;
 
 use crate::catalogue::CatalogueEntry;
 use crate::doc::Doc;
-use crate::model::Finding;
+use crate::model::{Decision, Finding, Origin};
+use crate::provenance::Provenance;
 
 /// One file handed to a detector.
 pub struct Source<'a> {
@@ -32,6 +33,29 @@ pub struct Source<'a> {
     pub doc: &'a Doc,
     /// Why this file was read: its catalogue entry (client, scope, key paths, default verdict).
     pub entry: &'a CatalogueEntry,
+    /// Who controls the file: a repository, its owner alone (personal or ignored), the home
+    /// directory, the system.
+    pub provenance: &'a Provenance,
+}
+
+impl Source<'_> {
+    pub fn origin(&self) -> Origin {
+        self.provenance.origin
+    }
+
+    /// The verdict for an entry point found here when nothing makes it worse: the catalogue
+    /// entry's, or its `local_verdict` when the file is the user's own (personal or ignored).
+    pub fn verdict(&self) -> Decision {
+        match self.entry.local_verdict {
+            Some(local) if self.origin().is_local() => local,
+            _ => self.entry.verdict,
+        }
+    }
+
+    /// Why the file's origin matters, for reasons.
+    pub fn origin_reason(&self) -> String {
+        self.provenance.reason(self.path)
+    }
 }
 
 /// A detector: reads one kind of file and reports the agent entry points in it.

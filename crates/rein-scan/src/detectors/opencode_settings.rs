@@ -3,9 +3,7 @@
 //! detector's): what runs without asking (`allow`), by tool and, for `bash`, by command pattern;
 //! and literal provider keys.
 
-use crate::detectors::claude_settings::{
-    ShellGrant, by_scope, classify_shell, scope_reason, secret_finding,
-};
+use crate::detectors::claude_settings::{ShellGrant, by_origin, classify_shell, secret_finding};
 use crate::detectors::common;
 use crate::detectors::{Detector, Source};
 use crate::doc::{Node, Pos, Value};
@@ -110,7 +108,7 @@ fn flag(
     let mut f = common::finding(src, rule, decision, pos, subject, message);
     f.reasons.push(why);
     if decision != Decision::Allow {
-        f.reasons.push(scope_reason(src));
+        f.reasons.push(src.origin_reason());
     }
     common::add_actions(&mut f, actions);
     out.push(f);
@@ -129,12 +127,12 @@ fn check_permission(
         let mut f = common::finding(
             src,
             "opencode.allow-everything",
-            by_scope(src, Decision::Block, Decision::Approval),
+            by_origin(src, Decision::Block, Decision::Approval),
             pos,
             subject.to_owned(),
             format!("opencode runs every tool, shell included, without asking (`{written}`)"),
         );
-        f.reasons.push(scope_reason(src));
+        f.reasons.push(src.origin_reason());
         f.authority.permissions.push(written.to_owned());
         common::add_actions(
             &mut f,
@@ -158,7 +156,7 @@ fn check_permission(
             ("bash", Value::String(_)) if is_allow(&e.value) => flag(
                 src,
                 "opencode.unscoped-shell",
-                by_scope(src, Decision::Block, Decision::Approval),
+                by_origin(src, Decision::Block, Decision::Approval),
                 e.value.pos,
                 label,
                 "opencode runs any shell command without asking (`\"bash\": \"allow\"`)".into(),
@@ -176,7 +174,7 @@ fn check_permission(
                         ShellGrant::Any(why) => flag(
                             src,
                             "opencode.unscoped-shell",
-                            by_scope(src, Decision::Block, Decision::Approval),
+                            by_origin(src, Decision::Block, Decision::Approval),
                             p.key_pos,
                             sub,
                             format!("opencode runs any shell command without asking (`\"{pattern}\": \"allow\"`)"),

@@ -66,7 +66,7 @@ impl Detector for PackageScripts {
                 if remote.is_some() {
                     Decision::Approval
                 } else {
-                    src.entry.verdict
+                    src.verdict()
                 },
                 e.key_pos,
                 format!("{} scripts.{name}", src.path),
@@ -119,7 +119,7 @@ fn git_hooks(src: &Source<'_>, root: &Node, out: &mut Vec<Finding>) {
                 if remote.is_some() {
                     Decision::Approval
                 } else {
-                    src.entry.verdict
+                    src.verdict()
                 },
                 e.key_pos,
                 format!("{} {tool}.{}", src.path, e.key),

@@ -3,7 +3,7 @@
 //! terminal auto-approve rules (and their older names), edits approved without asking, and URLs
 //! fetched without asking.
 
-use crate::detectors::claude_settings::{ShellGrant, by_scope, classify_shell, scope_reason};
+use crate::detectors::claude_settings::{ShellGrant, by_origin, classify_shell};
 use crate::detectors::common;
 use crate::detectors::{Detector, Source};
 use crate::doc::{Node, Pos, Value};
@@ -47,14 +47,14 @@ impl Detector for VscodeSettings {
                 let mut f = common::finding(
                     src,
                     "vscode.auto-approve-all",
-                    by_scope(src, Decision::Block, Decision::Approval),
+                    by_origin(src, Decision::Block, Decision::Approval),
                     e.key_pos,
                     format!("{prefix}{key}"),
                     format!(
                         "VS Code's agent runs every tool, terminal included, without asking (`{key}: true`)"
                     ),
                 );
-                f.reasons.push(scope_reason(src));
+                f.reasons.push(src.origin_reason());
                 f.reasons.push("no confirmation stands between a prompt injection and the terminal, files or MCP tools".into());
                 f.authority.permissions.push(format!("{key}: true"));
                 common::add_actions(
@@ -245,7 +245,7 @@ fn terminal(
                 let mut f = common::finding(
                     src,
                     "vscode.unscoped-terminal",
-                    by_scope(src, Decision::Block, Decision::Approval),
+                    by_origin(src, Decision::Block, Decision::Approval),
                     e.key_pos,
                     format!("{key} {rule}"),
                     format!(
@@ -253,7 +253,7 @@ fn terminal(
                     ),
                 );
                 f.reasons.push(why);
-                f.reasons.push(scope_reason(src));
+                f.reasons.push(src.origin_reason());
                 f.authority.permissions.push(format!("terminal: {rule}"));
                 common::add_actions(
                     &mut f,
@@ -314,7 +314,7 @@ fn edits(
             let mut f = common::finding(
                 src,
                 "vscode.edits-agent-settings",
-                by_scope(src, Decision::Block, Decision::Approval),
+                by_origin(src, Decision::Block, Decision::Approval),
                 e.key_pos,
                 format!("{key} {glob}"),
                 format!(
@@ -325,7 +325,7 @@ fn edits(
                 "an agent that edits its own settings can turn on auto-approval for everything"
                     .into(),
             );
-            f.reasons.push(scope_reason(src));
+            f.reasons.push(src.origin_reason());
             common::add_actions(
                 &mut f,
                 &[Action::WriteCode, Action::ModifyWorkflows, Action::RunShell],

@@ -1259,7 +1259,7 @@ fn copilot_setup(src: &Source<'_>, root: &Node, out: &mut Vec<Finding>) {
     let mut entry = common::finding(
         src,
         "copilot.setup-steps",
-        src.entry.verdict,
+        src.verdict(),
         job.key_pos,
         &subject,
         format!(

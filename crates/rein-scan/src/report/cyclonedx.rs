@@ -110,6 +110,7 @@ fn component(e: &EntryPoint<'_>) -> Value {
         confidence_str(primary.confidence),
     ));
     props.push(property("rein:path", e.path));
+    props.push(property("rein:origin", primary.origin.as_str()));
     props.push(property("rein:line", &first.pos.line.to_string()));
     props.push(property("rein:column", &first.pos.column.to_string()));
     let mut actions: Vec<Action> = e

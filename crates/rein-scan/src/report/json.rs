@@ -38,6 +38,7 @@ fn finding(f: &Finding) -> Value {
         "path": f.path,
         "line": f.pos.line,
         "column": f.pos.column,
+        "origin": f.origin.as_str(),
         "agent": f.agent,
         "subject": f.subject,
         "message": f.message,

@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 
 use super::{Counts, DECISIONS_STRICTEST_FIRST, ScanMeta};
-use crate::model::{Decision, Finding};
+use crate::model::{Decision, Finding, Origin};
 
 pub(super) fn render(findings: &[Finding], meta: &ScanMeta) -> String {
     let mut out = String::new();
@@ -129,6 +129,11 @@ fn details(out: &mut String, f: &Finding) {
             .map(|c| format!("{} from {}", code(&c.name), code(&c.source)))
             .collect();
         let _ = writeln!(out, "- Credentials: {}", list.join(", "));
+        any = true;
+    }
+    // A repository's file is the default; any other origin is worth a line.
+    if f.origin != Origin::Repository {
+        let _ = writeln!(out, "- Origin: {}", f.origin.as_str());
         any = true;
     }
     if !f.owners.is_empty() {

@@ -120,6 +120,7 @@ fn result(f: &Finding, rule_index: usize) -> Value {
         },
         "properties": {
             "decision": f.decision.as_str(),
+            "origin": f.origin.as_str(),
             "agent": f.agent,
             "subject": f.subject,
             "confidence": confidence_str(f.confidence),
