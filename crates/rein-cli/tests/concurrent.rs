@@ -251,3 +251,179 @@ fn a_rewind_of_a_step_done_while_another_ran_restores_its_files() {
     assert_eq!(r.code, 0, "{r:?}");
     assert!(!env.path("a.txt").exists(), "the step's file is rewound");
 }
+
+/// Runs hook payloads from a separate, short-lived "agent" process (python3), which writes
+/// `file` (as its tool would) right after the last payload, then exits without a PostToolUse:
+/// the agent is gone.
+fn agent_that_dies(env: &TestEnv, payloads: &[Value], file: &str, content: &str) {
+    let dir = env.root.join("payloads");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let mut paths = Vec::new();
+    for (i, p) in payloads.iter().enumerate() {
+        let path = dir.join(format!("{i}.json"));
+        std::fs::write(&path, p.to_string()).expect("payload");
+        paths.push(path.display().to_string());
+    }
+    let script = r#"
+import subprocess, sys
+rein, target, content = sys.argv[1], sys.argv[2], sys.argv[3]
+for payload in sys.argv[4:]:
+    with open(payload, 'rb') as f:
+        subprocess.run([rein, 'hook', 'claude-code'], stdin=f, check=True,
+                       stdout=subprocess.DEVNULL)
+with open(target, 'w') as f:
+    f.write(content)
+"#;
+    let status = env
+        .command("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(common::rein_bin())
+        .arg(env.path(file))
+        .arg(content)
+        .args(&paths)
+        .status()
+        .expect("python3");
+    assert!(status.success());
+}
+
+#[test]
+fn a_step_whose_agent_died_is_closed_by_the_next_walk_with_its_changes() {
+    let env = installed();
+    let input = json!({"file_path": env.abs("a.txt"), "content": "by a\n"});
+    agent_that_dies(
+        &env,
+        &[
+            env.session_start(A),
+            env.prompt(A, "sess-a-p1", "go"),
+            env.pre(A, "toolu_dead", "Write", input),
+        ],
+        "a.txt",
+        "by a\n",
+    );
+    assert_eq!(step(&log(&env), "toolu_dead")["outcome"], "pending");
+    // Another session's walk finds the agent gone: the step is closed and given its file.
+    begin(&env, B);
+    let l = log(&env);
+    let s = step(&l, "toolu_dead");
+    assert_eq!(s["outcome"], "lost", "{s:#}");
+    assert_eq!(files(&s), owned(&[("a.txt", "added")]));
+    assert_eq!(externals(&l), vec![]);
+}
+
+#[test]
+fn doctor_closes_the_steps_of_an_agent_that_is_gone() {
+    let env = installed();
+    let input = json!({"command": "echo x > b.txt", "description": "write"});
+    agent_that_dies(
+        &env,
+        &[
+            env.session_start(A),
+            env.prompt(A, "sess-a-p1", "go"),
+            env.pre(A, "toolu_gone", "Bash", input),
+        ],
+        "b.txt",
+        "x\n",
+    );
+    let doctor = env.run(&["doctor"]).stdout;
+    assert!(
+        doctor.contains("closed 1 step(s)") && doctor.contains("whose agent process is gone"),
+        "{doctor}"
+    );
+    let l = log(&env);
+    let s = step(&l, "toolu_gone");
+    assert_eq!(s["outcome"], "lost");
+    assert_eq!(files(&s), owned(&[("b.txt", "added")]));
+    let record = last_record(&env, "rein.steps.closed");
+    assert_eq!(
+        record["data"]["closed"],
+        json!([{"step": s["step"], "outcome": "lost"}])
+    );
+    // Nothing left to close: a second doctor says nothing about it.
+    assert!(!env.run(&["doctor"]).stdout.contains("in flight"));
+}
+
+#[test]
+fn a_live_agent_keeps_its_step_in_flight() {
+    let env = installed();
+    begin(&env, A);
+    let input = json!({"file_path": env.abs("c.txt"), "content": "c\n"});
+    // The hooks run from this test process, which is alive: the step stays in flight.
+    env.hook_ok(&env.pre(A, "toolu_alive", "Write", input.clone()));
+    env.write("c.txt", "c\n");
+    assert!(!env.run(&["doctor"]).stdout.contains("closed"));
+    begin(&env, B);
+    assert_eq!(step(&log(&env), "toolu_alive")["outcome"], "pending");
+    env.hook_ok(&env.post(A, "toolu_alive", "Write", input, 3));
+    assert_eq!(
+        files(&step(&log(&env), "toolu_alive")),
+        owned(&[("c.txt", "added")])
+    );
+}
+
+#[test]
+fn a_step_whose_post_was_lost_is_closed_by_the_threads_next_step() {
+    let env = installed();
+    begin(&env, A);
+    begin(&env, B);
+    let input = json!({"file_path": env.abs("d.txt"), "content": "d\n"});
+    env.hook_ok(&env.pre(A, "toolu_first", "Write", input));
+    env.write("d.txt", "d\n");
+    env.hook_ok(&env.prompt(B, "sess-b-p2", "walk"));
+    // A's next step starts: its previous one is over, and is given its file.
+    env.write_step(A, "toolu_second", "e.txt", "e\n");
+    let l = log(&env);
+    assert_eq!(step(&l, "toolu_first")["outcome"], "lost");
+    assert_eq!(
+        files(&step(&l, "toolu_first")),
+        owned(&[("d.txt", "added")])
+    );
+    assert_eq!(
+        files(&step(&l, "toolu_second")),
+        owned(&[("e.txt", "added")])
+    );
+    assert_eq!(externals(&l), vec![]);
+}
+
+#[test]
+fn a_step_of_an_agent_rein_cannot_watch_is_closed_after_hours() {
+    let env = installed();
+    begin(&env, A);
+    let input = json!({"file_path": env.abs("f.txt"), "content": "f\n"});
+    env.hook_ok(&env.pre(A, "toolu_old", "Write", input));
+    env.write("f.txt", "f\n");
+    // Its agent could not be told (hooks disagreed on it), and it started seven hours ago.
+    let db = rusqlite::Connection::open(env.rein_home.join("rein.db")).expect("store");
+    db.execute(
+        "UPDATE steps SET agent_pid = NULL, started_at = started_at - 7 * 3600 * 1000000
+          WHERE tool_use_id = 'toolu_old'",
+        [],
+    )
+    .expect("age the step");
+    begin(&env, B);
+    let l = log(&env);
+    assert_eq!(step(&l, "toolu_old")["outcome"], "lost");
+    assert_eq!(files(&step(&l, "toolu_old")), owned(&[("f.txt", "added")]));
+}
+
+#[test]
+fn parallel_sub_agent_calls_are_not_closed_by_each_other() {
+    let env = installed();
+    begin(&env, A);
+    let one = json!({"description": "one", "prompt": "do one", "subagent_type": "general-purpose"});
+    let two = json!({"description": "two", "prompt": "do two", "subagent_type": "general-purpose"});
+    env.hook_ok(&env.pre(A, "toolu_agent1", "Agent", one.clone()));
+    env.hook_ok(&env.pre(A, "toolu_agent2", "Agent", two.clone()));
+    // The first is still running: a tool that changes nothing by itself is never closed early.
+    assert_eq!(step(&log(&env), "toolu_agent1")["outcome"], "pending");
+    env.hook_ok(&env.post(A, "toolu_agent2", "Agent", two, 900));
+    env.hook_ok(&env.post(A, "toolu_agent1", "Agent", one, 1000));
+    let l = log(&env);
+    for id in ["toolu_agent1", "toolu_agent2"] {
+        assert_eq!(step(&l, id)["outcome"], "ok");
+    }
+    let shown = env
+        .run(&["show", &step(&l, "toolu_agent1")["step"].to_string()])
+        .stdout;
+    assert!(!shown.contains("error:"), "{shown}");
+}

@@ -51,6 +51,9 @@ fn thread_plan(env: &TestEnv, t: usize, repo: &Path) -> Vec<(Value, Option<(Path
         ),
         None,
     )];
+    // Threads that share a session are its parallel sub-agents: one agent thread runs its tools
+    // one at a time, so two threads of one session must be two sub-agents.
+    let sub_agent = (t >= 2).then(|| json!(format!("agent-{t}")));
     for i in 0..(HOOKS_PER_THREAD - 1) / 2 {
         let file = repo.join(format!("t{t}/f{i}.txt"));
         let content = format!("thread {t} file {i}\n");
@@ -62,7 +65,8 @@ fn thread_plan(env: &TestEnv, t: usize, repo: &Path) -> Vec<(Value, Option<(Path
                 &env.home,
                 &session,
                 "PreToolUse",
-                json!({"tool_name": "Write", "tool_input": input, "tool_use_id": id}),
+                json!({"tool_name": "Write", "tool_input": input, "tool_use_id": id,
+                       "agent_id": sub_agent}),
             ),
             None,
         ));
@@ -73,7 +77,8 @@ fn thread_plan(env: &TestEnv, t: usize, repo: &Path) -> Vec<(Value, Option<(Path
                 &session,
                 "PostToolUse",
                 json!({"tool_name": "Write", "tool_input": input, "tool_use_id": id,
-                       "tool_response": {"type": "create"}, "duration_ms": 1}),
+                       "tool_response": {"type": "create"}, "duration_ms": 1,
+                       "agent_id": sub_agent}),
             ),
             Some((file, content)),
         ));

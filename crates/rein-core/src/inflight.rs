@@ -185,6 +185,25 @@ pub fn in_flight(conn: &Connection, worktree_id: i64) -> Result<Vec<InFlight>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Work trees with steps in flight: root, how many, and when the oldest started.
+pub fn worktrees_in_flight(conn: &Connection) -> Result<Vec<(String, usize, Micros)>> {
+    let mut stmt = conn.prepare(
+        "SELECT w.root, COUNT(*), MIN(st.started_at)
+           FROM steps st JOIN sessions s ON s.id = st.session_id
+           JOIN worktrees w ON w.id = s.worktree_id
+          WHERE st.status = 'pending' AND st.claims IS NOT NULL
+          GROUP BY w.root ORDER BY w.root",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            usize::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+            r.get(2)?,
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// The steps an event ends without a result: every step still pending in the agent thread the
 /// event closes. A step's PostToolUse always comes before its thread's Stop, so one still pending
 /// then never reported back (it was blocked, or its hook was killed). Returns each step with
@@ -218,7 +237,7 @@ pub fn closed_by(conn: &Connection, session: i64, end: ThreadEnd<'_>) -> Result<
         } => (
             "SELECT id, claims IS NOT NULL FROM steps
               WHERE session_id = ?1 AND status = 'pending' AND agent_id IS ?2
-                AND tool_use_id != ?3",
+                AND tool_use_id != ?3 AND claims IS NOT NULL",
             agent_id.unwrap_or_default(),
             tool_use_id,
         ),
@@ -245,9 +264,9 @@ pub enum ThreadEnd<'a> {
     /// The whole session (SessionEnd, a resumed session in a new process).
     Session,
     /// A new step of one agent thread (`agent_id`: `None` for the main agent): the thread's
-    /// earlier steps are over. An agent runs a thread's tools one at a time (Claude Code runs only
-    /// read-only tools side by side, and closing one of those early costs nothing: its result
-    /// still completes it).
+    /// earlier steps that may change files are over. An agent runs those one at a time (Claude
+    /// Code runs only read-only tools and sub-agents side by side; those claim nothing and are
+    /// left alone, and a read-only shell command closed early is completed by its result).
     NextStep {
         agent_id: Option<&'a str>,
         tool_use_id: &'a str,

@@ -110,6 +110,10 @@ struct Captured {
     closing: Vec<i64>,
 }
 
+/// A step in flight whose agent process rein cannot watch is taken for abandoned after this
+/// long (six hours, in microseconds).
+const ABANDONED_AFTER: i64 = 6 * 60 * 60 * 1_000_000;
+
 /// Most held paths named in one audit record (the count is always exact).
 const MAX_AUDIT_HELD: usize = 100;
 
@@ -556,7 +560,8 @@ fn attribution_evidence(data: &mut Value, captured: Option<&Captured>, closed: &
 }
 
 /// Closes the steps in flight in a work tree whose agent process is gone (they will never report
-/// back), giving each the changes it claimed; `rein doctor` runs it. Returns the closed steps with
+/// back), or that rein cannot watch and have run for hours, giving each the changes it claimed;
+/// `rein doctor` runs it. Returns the closed steps with
 /// whether each was given changes. Nothing is written when there is nothing to close.
 pub fn close_abandoned_steps(
     store: &mut Store,
@@ -596,7 +601,7 @@ pub fn close_abandoned_steps(
     )?;
     let mut data = json!({
         "worktree": root.display().to_string(),
-        "reason": "agent process gone",
+        "reason": "its agent process is gone, or it had no result for hours from an agent rein cannot watch",
     });
     if !inserted.change_records.is_empty() {
         data["changes"] = Value::Array(inserted.change_records.clone());
@@ -831,14 +836,16 @@ fn capture(
         None => None,
     };
     let own_id = own_step.as_ref().and_then(|(id, _)| *id);
-    // A step whose agent process is gone will never report back: close it now.
+    // A step whose agent process is gone will never report back: close it now. So is one whose
+    // agent rein cannot watch after a long time, so that it cannot hold its paths forever.
+    let now = crate::time::now_micros();
     let mut closed_dead = Vec::new();
     for f in &flying {
-        if Some(f.step) != own_id
-            && !closing.contains(&f.step)
-            && f.agent
-                .is_some_and(|a| (host.process_alive)(a) == Some(false))
-        {
+        let gone = match f.agent {
+            Some(a) => (host.process_alive)(a) == Some(false),
+            None => now.saturating_sub(f.started_at) > ABANDONED_AFTER,
+        };
+        if gone && Some(f.step) != own_id && !closing.contains(&f.step) {
             closed_dead.push(f.step);
         }
     }
@@ -917,14 +924,16 @@ fn capture(
     let mut attributed = Vec::with_capacity(changes.len());
     let mut held = Vec::new();
     for ch in changes {
-        if ch.kind == ChangeKind::Baseline {
-            attributed.push((ch, Origin::Baseline));
-            continue;
-        }
         let paths: Vec<&str> = std::iter::once(ch.path.as_str())
             .chain(ch.old_path.as_deref())
             .collect();
-        match inflight::owner(&paths, &own, &others) {
+        let owner = inflight::owner(&paths, &own, &others);
+        // First sight of a file is its baseline, unless a step in flight may be writing it.
+        if ch.kind == ChangeKind::Baseline && owner != Owner::Held {
+            attributed.push((ch, Origin::Baseline));
+            continue;
+        }
+        match owner {
             Owner::Step(None) => attributed.push((ch, Origin::ThisStep)),
             Owner::Step(Some(step)) => {
                 let session = sessions_of.get(&step).copied().unwrap_or_default();
@@ -1165,7 +1174,9 @@ fn apply_kind(
         } => {
             let step = ensure_step(tx, session, call, now)?;
             tx.execute(
-                "UPDATE steps SET status = 'ok', response = ?1, ended_at = ?2,
+                // `error = NULL`: a step closed early (its thread seemed to move on) and then
+                // completed keeps no closing note.
+                "UPDATE steps SET status = 'ok', response = ?1, ended_at = ?2, error = NULL,
                      duration_ms = COALESCE(?3, duration_ms) WHERE id = ?4",
                 params![
                     response.to_string(),

@@ -115,7 +115,10 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                 "store",
                 Status::Fail,
                 format!("cannot open {}: {e}", layout.db().display()),
-                Some(format!("check permissions of {}", home.display())),
+                Some(format!(
+                    "`ls -la {home}` shows who owns it; if it is yours, `chmod -R u+rwX {home}`",
+                    home = crate::here::shell_quote(&home.display().to_string())
+                )),
             )),
             Ok(store) => store_checks(
                 &store,
@@ -125,6 +128,20 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
                 &mut checks,
             )?,
         }
+    }
+
+    // Steps in flight: those whose agent process is gone are closed now, with what they
+    // changed; the others are listed if they have been running for long.
+    if layout.db().exists()
+        && let Ok(mut store) = rein_core::Store::open(&home)
+        && let Err(e) = in_flight_checks(&mut store, &mut checks)
+    {
+        checks.push(check(
+            "in flight",
+            Status::Warn,
+            format!("could not check the steps in flight: {}", e.message),
+            Some("`rein doctor` again; if it persists, check the store's permissions".into()),
+        ));
     }
 
     // The gate: a policy or config that does not load denies every tool call.
@@ -347,7 +364,13 @@ fn store_checks(
             "store",
             Status::Fail,
             format!("SQLite reports damage: {}", problems.join("; ")),
-            Some("copy the store aside and restore it from a backup".into()),
+            Some({
+                let db = store.layout().db().display().to_string();
+                format!(
+                    "keep the damaged store for evidence and start a new one: `mv {q} {q}.damaged && rein init` (or restore {q} from a backup)",
+                    q = crate::here::shell_quote(&db)
+                )
+            }),
         ));
     }
     let stuck = super::op::doctor_lines(store)?;
@@ -428,6 +451,57 @@ fn store_checks(
                 "`rein doctor --failures` lists them; once the cause is fixed, `rein doctor --clear-failures`".into(),
             ),
         ));
+    }
+    Ok(())
+}
+
+/// A step in flight longer than this is reported (a long build is fine; a forgotten one is not).
+const LONG_IN_FLIGHT: i64 = 60 * 60 * 1_000_000;
+
+fn in_flight_checks(store: &mut rein_core::Store, checks: &mut Vec<Check>) -> crate::Result<()> {
+    let now = rein_core::time::now_micros();
+    for (root, count, oldest) in rein_core::inflight::worktrees_in_flight(store.conn())? {
+        let root_path = Path::new(&root);
+        if !root_path.is_dir() {
+            continue;
+        }
+        let config = rein_core::config::Config::load(&host::config_files(Some(root_path)))
+            .unwrap_or_default();
+        let no_human = |_: &Path| None;
+        let host_ctx = rein_core::record::Host {
+            environment: host::environment(),
+            config: &config.capture,
+            resolve_human: &no_human,
+            agent: None,
+            process_alive: &host::process_alive,
+            shell_writes: &crate::gate::shell_writes,
+        };
+        let closed = rein_core::record::close_abandoned_steps(store, &host_ctx, root_path)?;
+        if !closed.is_empty() {
+            let ids: Vec<String> = closed.iter().map(|(id, _)| id.to_string()).collect();
+            checks.push(check(
+                "in flight",
+                Status::Ok,
+                format!(
+                    "closed {} step(s) in {root} whose agent process is gone ({}); each was given the changes it claimed (`rein show` them)",
+                    closed.len(),
+                    ids.join(", ")
+                ),
+                None,
+            ));
+        }
+        let left = count.saturating_sub(closed.len());
+        if left > 0 && now - oldest > LONG_IN_FLIGHT {
+            checks.push(check(
+                "in flight",
+                Status::Warn,
+                format!(
+                    "{left} step(s) in {root} have had no result for over an hour (oldest started {}); until their agent reports back or ends its turn, rein leaves the files they may change to them",
+                    render::time(oldest)
+                ),
+                Some("end or restart the agent session; `rein doctor` closes the steps of an agent that is gone".into()),
+            ));
+        }
     }
     Ok(())
 }
