@@ -636,6 +636,7 @@ fn call(tool: &str, input: Value) -> ToolCall {
     ToolCall {
         tool_use_id: "toolu_x".into(),
         tool: tool.into(),
+        action: rein_agents::claude_code::tools::normalize(tool, &input),
         input,
         prompt_id: None,
         agent_id: None,

@@ -180,6 +180,7 @@ fn revert(k: usize) {
         agent: None,
         process_alive: &rein_core::record::liveness_unknown,
         shell_writes: &rein_core::record::writes_unknown,
+        commit: None,
     };
     let mut middle = None;
     for i in 0..steps {
@@ -192,6 +193,10 @@ fn revert(k: usize) {
         let call = rein_core::event::ToolCall {
             tool_use_id: id.clone(),
             tool: "Write".into(),
+            action: rein_call::Action::Write {
+                path: abs.clone(),
+                content: None,
+            },
             input: json!({"file_path": abs, "content": "…"}),
             prompt_id: None,
             agent_id: None,

@@ -185,3 +185,47 @@ fn proc_stat(pid: u32) -> Option<ProcStat> {
         started: fields.get(19)?.parse().ok()?,
     })
 }
+
+/// The engine's view of this host: where things are, and the probes that spawn processes or
+/// read `/proc`.
+pub fn engine_setup() -> Result<rein_engine::Setup, CommandError> {
+    let mut setup = rein_engine::Setup::new(rein_home()?, non_empty("HOME").map(PathBuf::from));
+    setup.user_config = user_config_file();
+    setup.policy = rein_engine::PolicyDirs {
+        machine: Some(machine_policy_dir()),
+        user: user_policy_dir(),
+    };
+    setup.tmp_dirs = tmp_dirs();
+    setup.environment = environment().to_owned();
+    Ok(setup)
+}
+
+/// The engine, for commands that decide or record.
+pub fn engine() -> Result<rein_engine::Engine, CommandError> {
+    Ok(rein_engine::Engine::new(engine_setup()?, HostProbe))
+}
+
+/// What the engine asks this host: the delegating human (may spawn git), whether an agent
+/// process is alive (`/proc`), and, in debug builds, the test faults of `REIN_TEST_FAULT`.
+pub struct HostProbe;
+
+impl rein_engine::Probe for HostProbe {
+    fn human(&self, configured: Option<&str>, dir: &Path) -> Option<String> {
+        resolve_human(configured, dir)
+    }
+
+    fn process_alive(&self, process: rein_core::inflight::AgentProcess) -> Option<bool> {
+        process_alive(process)
+    }
+
+    fn fault(&self) -> Option<rein_engine::Fault> {
+        if !cfg!(debug_assertions) {
+            return None;
+        }
+        match non_empty("REIN_TEST_FAULT").as_deref() {
+            Some("panic") => Some(rein_engine::Fault::Panic),
+            Some("hang") => Some(rein_engine::Fault::Hang),
+            _ => None,
+        }
+    }
+}

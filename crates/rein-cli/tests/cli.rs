@@ -835,7 +835,7 @@ fn scripted_session_doctor_and_audit() {
         exit: 0
         --- stdout
         [ok  ] hooks: installed in [TMP]/repo/.claude/settings.local.json (11 events) → [REIN] hook claude-code
-        [ok  ] store: [TMP]/rein-home/rein.db (schema 5)
+        [ok  ] store: [TMP]/rein-home/rein.db (schema 6)
         [ok  ] operations: no interrupted rewind, revert or undo
         [ok  ] audit: chain intact (10 records)
         [ok  ] events: hooks are firing: last event received [TIME]
@@ -1201,7 +1201,7 @@ fn malformed_payload_is_denied_with_one_stderr_line_and_doctor_reports_it() {
         exit: 0
         --- stdout
         [ok  ] hooks: installed in [TMP]/repo/.claude/settings.local.json (11 events) → [REIN] hook claude-code
-        [ok  ] store: [TMP]/rein-home/rein.db (schema 5)
+        [ok  ] store: [TMP]/rein-home/rein.db (schema 6)
         [ok  ] operations: no interrupted rewind, revert or undo
         [ok  ] audit: chain intact (1 records)
         [warn] events: no event received here yet

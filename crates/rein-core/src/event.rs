@@ -1,6 +1,7 @@
 //! The agent-neutral event model. Adapters turn each agent's hook payloads into these; the
 //! recorder turns them into sessions, turns, steps and file versions.
 
+use rein_call::{Action, Changes};
 use serde_json::Value;
 
 /// One hook event from an agent.
@@ -69,13 +70,16 @@ pub enum EventKind {
     Other,
 }
 
-/// A tool call as the agent describes it.
+/// A tool call as the agent describes it, and what it does.
 #[derive(Debug, Clone)]
 pub struct ToolCall {
     pub tool_use_id: String,
+    /// The agent's own name for the tool (`Bash`, `run_shell_command`, `mcp__github__…`).
     pub tool: String,
-    /// Already redacted.
+    /// The agent's own input. Already redacted.
     pub input: Value,
+    /// What the call does, as the agent's dialect understood it.
+    pub action: Action,
     pub prompt_id: Option<String>,
     /// Set when the call is made inside a sub-agent.
     pub agent_id: Option<String>,
@@ -93,95 +97,20 @@ pub enum CaptureMode {
 }
 
 impl ToolCall {
-    /// Decides how to capture this tool. Unknown tools, MCP tools included, are walked: a tool
-    /// that does not declare its paths may change anything.
+    /// How to capture this call's changes: from what it does, never from the tool's name. A call
+    /// that does not declare its paths (a shell command, an MCP or unknown tool) is walked.
     pub fn capture_mode(&self) -> CaptureMode {
-        match self.tool.as_str() {
-            "Write" | "Edit" | "MultiEdit" | "NotebookEdit" => {
-                let path = ["file_path", "notebook_path"]
-                    .iter()
-                    .find_map(|k| self.input.get(*k).and_then(Value::as_str));
-                match path {
-                    Some(p) => CaptureMode::Declared(vec![p.to_owned()]),
-                    None => CaptureMode::Walk,
-                }
-            }
-            // Read-only tools, and tools whose own effects are captured through their sub-steps.
-            "Read"
-            | "Glob"
-            | "Grep"
-            | "LS"
-            | "WebFetch"
-            | "WebSearch"
-            | "TodoWrite"
-            | "TodoRead"
-            | "Task"
-            | "Agent"
-            | "TaskCreate"
-            | "TaskUpdate"
-            | "TaskList"
-            | "TaskGet"
-            | "TaskOutput"
-            | "ExitPlanMode"
-            | "NotebookRead"
-            | "BashOutput"
-            | "KillShell"
-            | "KillBash"
-            | "ListMcpResourcesTool"
-            | "ReadMcpResourceTool"
-            | "SlashCommand"
-            | "Skill"
-            | "AskUserQuestion"
-            | "SendMessage" => CaptureMode::None,
-            _ => CaptureMode::Walk,
+        match self.action.changes() {
+            Changes::None => CaptureMode::None,
+            Changes::Paths(paths) => CaptureMode::Declared(paths),
+            Changes::Anything => CaptureMode::Walk,
         }
     }
 
-    /// A one-line summary of the input for listings.
+    /// A one-line summary of the call for listings.
     pub fn summary(&self) -> String {
-        summarize_input(&self.tool, &self.input)
+        self.action.summary(&self.input)
     }
 }
 
-/// A one-line summary of a tool input: the command, the path, the pattern, or compact JSON.
-pub fn summarize_input(tool: &str, input: &Value) -> String {
-    let pick = |keys: &[&str]| {
-        keys.iter()
-            .find_map(|k| input.get(*k).and_then(Value::as_str).map(str::to_owned))
-    };
-    let text = match tool {
-        "Bash" => pick(&["command"]),
-        "Write" | "Edit" | "MultiEdit" | "Read" | "NotebookEdit" => {
-            pick(&["file_path", "notebook_path"])
-        }
-        "Glob" | "Grep" => pick(&["pattern"]),
-        "WebFetch" => pick(&["url"]),
-        "WebSearch" => pick(&["query"]),
-        "Agent" | "Task" => pick(&["description", "prompt"]),
-        _ => None,
-    }
-    .unwrap_or_else(|| serde_json::to_string(input).unwrap_or_default());
-    one_line(&text, 80)
-}
-
-/// Collapses whitespace and truncates to `max` characters with an ellipsis.
-pub fn one_line(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    let mut count = 0;
-    let mut last_space = false;
-    for ch in text.chars() {
-        let ch = if ch.is_whitespace() { ' ' } else { ch };
-        if ch == ' ' && last_space {
-            continue;
-        }
-        last_space = ch == ' ';
-        if count == max {
-            out.pop();
-            out.push('…');
-            return out;
-        }
-        out.push(ch);
-        count += 1;
-    }
-    out.trim().to_owned()
-}
+pub use rein_call::one_line;

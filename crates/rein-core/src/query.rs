@@ -52,6 +52,15 @@ pub struct Step {
     pub ended_at: Option<Micros>,
     pub duration_ms: Option<i64>,
     pub capture: String,
+    /// What the step does; `None` for steps recorded before rein kept it.
+    pub action: Option<rein_call::Action>,
+}
+
+impl Step {
+    /// A one-line summary of the call, when rein knows what it does.
+    pub fn summary(&self) -> Option<String> {
+        self.action.as_ref().map(|a| a.summary(&self.input))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -94,7 +103,7 @@ fn session_from(r: &Row<'_>) -> rusqlite::Result<Session> {
 
 const STEP_COLS: &str =
     "id, session_id, turn_id, tool_use_id, agent_id, tool, input, status, error,
-    response, started_at, ended_at, duration_ms, capture";
+    response, started_at, ended_at, duration_ms, capture, action";
 
 fn step_from(r: &Row<'_>) -> rusqlite::Result<Step> {
     let input: String = r.get(6)?;
@@ -114,6 +123,9 @@ fn step_from(r: &Row<'_>) -> rusqlite::Result<Step> {
         ended_at: r.get(11)?,
         duration_ms: r.get(12)?,
         capture: r.get(13)?,
+        action: r
+            .get::<_, Option<String>>(14)?
+            .and_then(|a| serde_json::from_str(&a).ok()),
     })
 }
 

@@ -47,7 +47,14 @@ pub struct Host<'a> {
     /// anything). Used for a step whose PreToolUse was missed, so that its claims are as narrow
     /// as its gate decision's would have been.
     pub shell_writes: &'a dyn Fn(&ToolCall, &Path) -> Option<Vec<String>>,
+    /// Runs the commit of an event's transaction, or refuses it (an error, and nothing is
+    /// written): a host that has already answered the agent because its deadline passed must not
+    /// record a decision it did not give. `None`: commit.
+    pub commit: Option<&'a CommitGuard<'a>>,
 }
+
+/// See [`Host::commit`]: given the commit, runs it or refuses.
+pub type CommitGuard<'a> = dyn Fn(&mut dyn FnMut() -> Result<()>) -> Result<()> + 'a;
 
 /// A `shell_writes` for hosts without a shell analyzer: anything.
 pub fn writes_unknown(_: &ToolCall, _: &Path) -> Option<Vec<String>> {
@@ -397,7 +404,17 @@ pub fn record_with_decision(
     }
     let kind = format!("{}.{}", event.agent, event.name);
     let audit_seq = audit::append(&tx, now, &kind, &data)?;
-    tx.commit()?;
+    {
+        let mut tx = Some(tx);
+        let mut commit = || match tx.take() {
+            Some(t) => Ok(t.commit()?),
+            None => Ok(()),
+        };
+        match host.commit {
+            Some(guard) => guard(&mut commit)?,
+            None => commit()?,
+        }
+    }
 
     let mut changes = 0;
     if let (Some(c), Some((wt_id, _))) = (captured, worktree) {
@@ -1273,10 +1290,14 @@ fn ensure_step(tx: &Connection, session: i64, call: &ToolCall, now: Micros) -> R
     }
     let turn = find_turn(tx, session, call.prompt_id.as_deref(), now)?;
     let input = truncate_strings(call.input.clone(), MAX_STEP_STRING);
+    let action = truncate_strings(
+        serde_json::to_value(&call.action).unwrap_or(Value::Null),
+        MAX_STEP_STRING,
+    );
     tx.execute(
         "INSERT INTO steps (session_id, turn_id, tool_use_id, agent_id, tool, input, status,
-             started_at, capture)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, 'none')",
+             started_at, capture, action)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, 'none', ?8)",
         params![
             session,
             turn,
@@ -1284,7 +1305,8 @@ fn ensure_step(tx: &Connection, session: i64, call: &ToolCall, now: Micros) -> R
             call.agent_id,
             call.tool,
             input.to_string(),
-            now
+            now,
+            action.to_string()
         ],
     )?;
     Ok(tx.last_insert_rowid())
@@ -1342,6 +1364,7 @@ fn redact_event(event: &mut Event) {
         }
         EventKind::ToolPre(call) | EventKind::ToolDenied { call, .. } => {
             crate::redact::redact_json(&mut call.input);
+            redact_action(&mut call.action);
             if let EventKind::ToolDenied { reason, .. } = &mut event.kind
                 && let std::borrow::Cow::Owned(r) = crate::redact::redact_str(reason)
             {
@@ -1350,16 +1373,26 @@ fn redact_event(event: &mut Event) {
         }
         EventKind::ToolPost { call, response, .. } => {
             crate::redact::redact_json(&mut call.input);
+            redact_action(&mut call.action);
             crate::redact::redact_json(response);
         }
         EventKind::ToolFailed { call, error, .. } => {
             crate::redact::redact_json(&mut call.input);
+            redact_action(&mut call.action);
             if let std::borrow::Cow::Owned(e) = crate::redact::redact_str(error) {
                 *error = e;
             }
         }
         _ => {}
     }
+}
+
+fn redact_action(action: &mut rein_call::Action) {
+    action.map_strings(&mut |s| {
+        if let std::borrow::Cow::Owned(r) = crate::redact::redact_str(s) {
+            *s = r;
+        }
+    });
 }
 
 /// Replaces every string longer than [`INLINE_PAYLOAD_STRING`] with a reference to a blob

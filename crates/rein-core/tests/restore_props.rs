@@ -154,6 +154,7 @@ impl Recorder<'_> {
             agent: None,
             process_alive: &rein_core::record::liveness_unknown,
             shell_writes: &rein_core::record::writes_unknown,
+            commit: None,
         };
         let event = Event {
             agent: "claude-code".into(),
@@ -172,9 +173,21 @@ impl Recorder<'_> {
     /// Runs one tool call: Pre, the effect, Post. Returns the step id.
     fn step(&mut self, tool: &str, input: serde_json::Value, effect: impl FnOnce()) -> i64 {
         self.n += 1;
+        // What a Claude Code dialect makes of the two tools these properties use.
+        let action = match (tool, input.get("file_path").and_then(|p| p.as_str())) {
+            ("Write", Some(path)) => rein_call::Action::Write {
+                path: path.to_owned(),
+                content: None,
+            },
+            _ => rein_call::Action::Shell {
+                command: input["command"].as_str().unwrap_or_default().to_owned(),
+                shell: None,
+            },
+        };
         let call = ToolCall {
             tool_use_id: format!("toolu_{:04}", self.n),
             tool: tool.into(),
+            action,
             input,
             prompt_id: None,
             agent_id: None,

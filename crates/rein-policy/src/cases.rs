@@ -131,7 +131,14 @@ pub fn corpus_place() -> Place {
 }
 
 /// Runs every case. An undecidable case counts as deny (what the gate would answer).
-pub fn run_cases(policies: &Policies, cases: &[Case], limits: &crate::Limits) -> Vec<CaseOutcome> {
+/// `normalize` is the agent dialect that turns a case's tool name and input into what the call
+/// does (the corpus speaks Claude Code's tool names).
+pub fn run_cases(
+    policies: &Policies,
+    cases: &[Case],
+    limits: &crate::Limits,
+    normalize: &dyn Fn(&str, &Value) -> rein_call::Action,
+) -> Vec<CaseOutcome> {
     let place = corpus_place();
     let principal = Principal {
         human: "dev@example.com".into(),
@@ -152,9 +159,11 @@ pub fn run_cases(policies: &Policies, cases: &[Case], limits: &crate::Limits) ->
                 ),
                 _ => ("Bash".into(), Value::Null),
             };
+            let action = normalize(&tool, &input);
             let call = Call {
                 tool: &tool,
                 input: &input,
+                action: &action,
                 place: &place,
                 principal: &principal,
                 environment: "local",

@@ -200,10 +200,9 @@ fn decide_analysis(
         .unwrap_or(Answer::Allow);
     rules.sort_by_key(|r| std::cmp::Reverse(r.answer));
     let reason = explain(answer, &rules, effects.len());
-    let writes = if call.tool == "Bash" {
-        analysis.write_scope()
-    } else {
-        rein_shell::WriteScope::Anything
+    let writes = match call.action {
+        rein_call::Action::Shell { .. } => analysis.write_scope(),
+        _ => rein_shell::WriteScope::Anything,
     };
     Ok(Decision {
         answer,
@@ -216,29 +215,22 @@ fn decide_analysis(
     })
 }
 
-/// What a tool call may write, without deciding it (see [`Decision::writes`]): for a step whose
-/// decision was not recorded.
-pub fn writes_of(
-    tool: &str,
-    input: &serde_json::Value,
+/// What a shell command may write, without deciding it (see [`Decision::writes`]): for a step
+/// whose decision was not recorded.
+pub fn shell_writes(
+    command: &str,
     cwd: &std::path::Path,
     home: &std::path::Path,
 ) -> rein_shell::WriteScope {
-    match (
-        tool,
-        input.get("command").and_then(serde_json::Value::as_str),
-    ) {
-        ("Bash", Some(command)) => rein_shell::analyze(
-            command,
-            &rein_shell::Context {
-                cwd: cwd.to_path_buf(),
-                home: home.to_path_buf(),
-            },
-            &Limits::default(),
-        )
-        .write_scope(),
-        _ => rein_shell::WriteScope::Anything,
-    }
+    rein_shell::analyze(
+        command,
+        &rein_shell::Context {
+            cwd: cwd.to_path_buf(),
+            home: home.to_path_buf(),
+        },
+        &Limits::default(),
+    )
+    .write_scope()
 }
 
 fn on_text(item: &Item) -> String {

@@ -17,7 +17,7 @@ pub mod load;
 mod request;
 
 pub use cases::{Case, CaseOutcome, Expect, corpus_place as cases_place, parse_cases, run_cases};
-pub use decide::{Answer, Decision, EffectDecision, MatchedRule, decide, writes_of};
+pub use decide::{Answer, Decision, EffectDecision, MatchedRule, decide, shell_writes};
 pub use error::PolicyError;
 pub use facts::{FileFacts, Place};
 pub use load::{Layer, Policies, PolicySource, RuleInfo};

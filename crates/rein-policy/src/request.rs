@@ -4,6 +4,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use cedar_policy::{Context, Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
+use rein_call::Action;
 use rein_shell::{Analysis, Effect, EffectKind, Limits, Unresolved, UnresolvedKind};
 use serde_json::Value;
 
@@ -27,9 +28,13 @@ pub struct Task {
 /// One tool call to decide.
 #[derive(Debug, Clone)]
 pub struct Call<'a> {
-    /// The agent's tool name: `Bash`, `Read`, `mcp__github__create_issue`, …
+    /// The agent's own tool name: `Bash`, `run_shell_command`, `mcp__github__create_issue`, …
+    /// (rules may name it; what the call does comes from `action`).
     pub tool: &'a str,
+    /// The agent's own input (an unknown tool is judged by its arguments).
     pub input: &'a Value,
+    /// What the call does, in the neutral model.
+    pub action: &'a Action,
     pub place: &'a Place,
     pub principal: &'a Principal,
     /// `ci` or `local`.
@@ -68,57 +73,47 @@ pub(crate) enum Resource {
     Tool { name: String, server: String },
 }
 
-/// The effects a tool call has, before policy.
+/// The effects a tool call has, before policy: from what it does, never from the agent's name
+/// for the tool.
 pub(crate) fn effects_of(call: &Call<'_>, limits: &Limits) -> Analysis {
-    let input = call.input;
     let place = call.place;
-    let str_field = |k: &str| input.get(k).and_then(Value::as_str);
     let one = |kind: EffectKind| Analysis {
-        effects: vec![Effect {
-            kind,
-            command: String::new(),
-            via: Vec::new(),
-        }],
+        effects: vec![plain(kind)],
         unresolved: Vec::new(),
     };
-    let missing = |field: &str| Analysis {
-        effects: Vec::new(),
-        unresolved: vec![Unresolved {
-            kind: UnresolvedKind::ParseError,
-            reason: format!("the {} call has no `{field}` string", call.tool),
-        }],
-    };
     let path = |p: &str| crate::facts::normalize(&place.cwd, Path::new(p));
-    match call.tool {
-        "Bash" => match str_field("command") {
-            Some(cmd) => rein_shell::analyze(
-                cmd,
-                &rein_shell::Context {
-                    cwd: place.cwd.clone(),
-                    home: place.home.clone(),
-                },
-                limits,
-            ),
-            None => missing("command"),
-        },
-        "Read" => match str_field("file_path") {
-            Some(p) => one(EffectKind::Read { path: path(p) }),
-            None => missing("file_path"),
-        },
-        "Write" | "Edit" | "MultiEdit" => match str_field("file_path") {
-            Some(p) => one(EffectKind::Write { path: path(p) }),
-            None => missing("file_path"),
-        },
-        "NotebookEdit" => match str_field("notebook_path") {
-            Some(p) => one(EffectKind::Write { path: path(p) }),
-            None => missing("notebook_path"),
-        },
-        "Grep" => {
-            let base = str_field("path")
+    let shell = |command: &str| {
+        rein_shell::analyze(
+            command,
+            &rein_shell::Context {
+                cwd: place.cwd.clone(),
+                home: place.home.clone(),
+            },
+            limits,
+        )
+    };
+    match call.action {
+        Action::Shell { command, .. } => shell(command),
+        Action::Read { path: p } => one(EffectKind::Read { path: path(p) }),
+        Action::Write { path: p, .. } | Action::Edit { path: p, .. } => {
+            one(EffectKind::Write { path: path(p) })
+        }
+        Action::Delete { path: p } => one(EffectKind::Delete {
+            path: path(p),
+            recursive: false,
+        }),
+        Action::Search {
+            path: base,
+            glob,
+            reads_content: true,
+            ..
+        } => {
+            let base = base
+                .as_deref()
                 .map(path)
                 .unwrap_or_else(|| place.cwd.clone());
             // A glob filter narrows what is read; a secret name in it is what matters.
-            let targets: Vec<PathBuf> = match str_field("glob") {
+            let targets: Vec<PathBuf> = match glob {
                 Some(g) => expand_braces(g)
                     .into_iter()
                     .map(|g| base.join("**").join(g.trim_start_matches("**/")))
@@ -128,24 +123,72 @@ pub(crate) fn effects_of(call: &Call<'_>, limits: &Limits) -> Analysis {
             Analysis {
                 effects: targets
                     .into_iter()
-                    .map(|path| Effect {
-                        kind: EffectKind::Read { path },
-                        command: String::new(),
-                        via: Vec::new(),
-                    })
+                    .map(|path| plain(EffectKind::Read { path }))
                     .collect(),
                 unresolved: Vec::new(),
             }
         }
-        "WebFetch" => match str_field("url") {
-            Some(url) => one(EffectKind::Network {
-                host: host_of(url),
-                upload: false,
-            }),
-            None => missing("url"),
+        Action::Fetch { url } => one(EffectKind::Network {
+            host: host_of(url),
+            upload: false,
+        }),
+        Action::Search { .. }
+        | Action::WebSearch { .. }
+        | Action::Mcp { .. }
+        | Action::Spawn { .. }
+        | Action::Internal { .. } => Analysis::default(),
+        Action::Other { .. } => unknown_tool(call, &path, &shell),
+        Action::Invalid { reason, .. } => Analysis {
+            effects: Vec::new(),
+            unresolved: vec![Unresolved {
+                kind: UnresolvedKind::ParseError,
+                reason: reason.clone(),
+            }],
         },
-        _ => Analysis::default(),
     }
+}
+
+/// An effect with no command or wrapper behind it.
+fn plain(kind: EffectKind) -> Effect {
+    Effect {
+        kind,
+        command: String::new(),
+        via: Vec::new(),
+    }
+}
+
+/// A tool rein does not know is judged by what its arguments name: every path-shaped argument
+/// may be read and written, every URL is a connection, and a shell command it carries is
+/// analyzed like any other.
+fn unknown_tool(
+    call: &Call<'_>,
+    path: &dyn Fn(&str) -> PathBuf,
+    shell: &dyn Fn(&str) -> Analysis,
+) -> Analysis {
+    let (paths, urls) = rein_call::shaped_arguments(call.input);
+    let mut out = match rein_call::carried_command(call.input) {
+        Some(command) => shell(command),
+        None => Analysis::default(),
+    };
+    for p in paths {
+        let p = if let Some(rest) = p.strip_prefix("~/") {
+            call.place.home.join(rest)
+        } else if p == "~" {
+            call.place.home.clone()
+        } else {
+            path(&p)
+        };
+        out.effects
+            .push(plain(EffectKind::Read { path: p.clone() }));
+        out.effects.push(plain(EffectKind::Write { path: p }));
+    }
+    for u in urls {
+        out.effects.push(plain(EffectKind::Network {
+            host: host_of(&u),
+            upload: true,
+        }));
+    }
+    out
 }
 
 /// Expands `{a,b}` alternatives in a glob (nested and repeated, bounded), as ripgrep does.
@@ -197,12 +240,15 @@ const MAX_REQUESTS: usize = 256;
 /// Turns the analysis into request items, the tool itself first.
 pub(crate) fn items(call: &Call<'_>, analysis: &Analysis) -> Vec<Item> {
     let mut out = Vec::with_capacity(analysis.effects.len() + analysis.unresolved.len() + 1);
-    let (server, _) = mcp_parts(call.tool);
+    let server = match call.action {
+        Action::Mcp { server, .. } => server.as_str(),
+        _ => "",
+    };
     out.push(Item {
         action: "tool",
         resource: Resource::Tool {
             name: call.tool.to_owned(),
-            server: server.unwrap_or_default().to_owned(),
+            server: server.to_owned(),
         },
         recursive: false,
         upload: false,
@@ -277,13 +323,6 @@ pub(crate) fn unresolved_kind(kind: UnresolvedKind) -> &'static str {
         UnresolvedKind::ParseError => "parse_error",
         UnresolvedKind::TooLarge => "too_large",
         UnresolvedKind::Budget => "budget",
-    }
-}
-
-fn mcp_parts(tool: &str) -> (Option<&str>, Option<&str>) {
-    match tool.strip_prefix("mcp__").and_then(|r| r.split_once("__")) {
-        Some((server, name)) => (Some(server), Some(name)),
-        None => (None, None),
     }
 }
 

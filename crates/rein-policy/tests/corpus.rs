@@ -6,7 +6,12 @@ use rein_policy::{CaseOutcome, Expect, Limits, Policies, PolicySource, parse_cas
 fn run(file: &str, text: &str) -> Vec<CaseOutcome> {
     let policies = Policies::load(&PolicySource::builtin(), &[]).expect("built-in policy loads");
     let cases = parse_cases(file, text).expect("cases parse");
-    run_cases(&policies, &cases, &Limits::default())
+    run_cases(
+        &policies,
+        &cases,
+        &Limits::default(),
+        &rein_agents::claude_code::tools::normalize,
+    )
 }
 
 fn report(outcomes: &[CaseOutcome]) -> String {

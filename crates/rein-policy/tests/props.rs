@@ -26,11 +26,13 @@ fn decide_tool(
         agent: "claude-code".into(),
         session: "props".into(),
     };
+    let action = rein_agents::claude_code::tools::normalize(tool, input);
     decide(
         policies(),
         &Call {
             tool,
             input,
+            action: &action,
             place: &place,
             principal: &principal,
             environment: "local",

@@ -1,6 +1,7 @@
 //! Claude Code: hook payloads (stdin JSON of every hook event) and settings files.
 
 pub mod settings;
+pub mod tools;
 
 use rein_core::event::{Event, EventKind, ToolCall};
 use serde_json::Value;
@@ -61,10 +62,14 @@ pub fn from_value(raw: Value) -> Result<Event, PayloadError> {
     let cwd = s("cwd").unwrap_or_default();
 
     let call = || -> Result<ToolCall, PayloadError> {
+        let tool_use_id = need("tool_use_id")?;
+        let tool = need("tool_name")?;
+        let input = raw.get("tool_input").cloned().unwrap_or(Value::Null);
         Ok(ToolCall {
-            tool_use_id: need("tool_use_id")?,
-            tool: need("tool_name")?,
-            input: raw.get("tool_input").cloned().unwrap_or(Value::Null),
+            tool_use_id,
+            action: tools::normalize(&tool, &input),
+            tool,
+            input,
             prompt_id: s("prompt_id"),
             agent_id: s("agent_id"),
         })

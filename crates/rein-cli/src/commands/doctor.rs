@@ -133,8 +133,8 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     // Steps in flight: those whose agent process is gone are closed now, with what they
     // changed; the others are listed if they have been running for long.
     if layout.db().exists()
-        && let Ok(mut store) = rein_core::Store::open(&home)
-        && let Err(e) = in_flight_checks(&mut store, &mut checks)
+        && let Ok(store) = rein_core::Store::open(&home)
+        && let Err(e) = in_flight_checks(&store, &mut checks)
     {
         checks.push(check(
             "in flight",
@@ -458,25 +458,17 @@ fn store_checks(
 /// A step in flight longer than this is reported (a long build is fine; a forgotten one is not).
 const LONG_IN_FLIGHT: i64 = 60 * 60 * 1_000_000;
 
-fn in_flight_checks(store: &mut rein_core::Store, checks: &mut Vec<Check>) -> crate::Result<()> {
+fn in_flight_checks(store: &rein_core::Store, checks: &mut Vec<Check>) -> crate::Result<()> {
     let now = rein_core::time::now_micros();
+    let engine = host::engine()?;
     for (root, count, oldest) in rein_core::inflight::worktrees_in_flight(store.conn())? {
         let root_path = Path::new(&root);
         if !root_path.is_dir() {
             continue;
         }
-        let config = rein_core::config::Config::load(&host::config_files(Some(root_path)))
-            .unwrap_or_default();
-        let no_human = |_: &Path| None;
-        let host_ctx = rein_core::record::Host {
-            environment: host::environment(),
-            config: &config.capture,
-            resolve_human: &no_human,
-            agent: None,
-            process_alive: &host::process_alive,
-            shell_writes: &crate::gate::shell_writes,
-        };
-        let closed = rein_core::record::close_abandoned_steps(store, &host_ctx, root_path)?;
+        let closed = engine
+            .close_abandoned(root_path)
+            .map_err(|e| crate::error::CommandError::internal(e.to_string()))?;
         if !closed.is_empty() {
             let ids: Vec<String> = closed.iter().map(|(id, _)| id.to_string()).collect();
             checks.push(check(

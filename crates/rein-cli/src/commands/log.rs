@@ -173,7 +173,10 @@ fn session_json(store: &rein_core::Store, s: &Session) -> crate::Result<Value> {
             "decision": decision.as_ref().map(decision_summary_json),
             "tool_use_id": st.tool_use_id,
             "tool": st.tool,
-            "summary": rein_core::event::summarize_input(&st.tool, &st.input),
+            "summary": st.summary().unwrap_or_else(|| {
+                // Recorded before rein kept what a step does: ask the agent's dialect.
+                rein_agents::normalize(&s.agent, &st.tool, &st.input).summary(&st.input)
+            }),
             "agent_id": st.agent_id,
             "outcome": outcome(st),
             "duration_ms": st.duration_ms,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use rein_core::config::Config;
-use rein_policy::{Answer, Call, Decision, Policies, PolicyError, Principal, Task};
+use rein_policy::{Answer, Decision, Policies, PolicyError};
 use serde_json::{Value, json};
 
 use crate::error::CommandError;
@@ -141,29 +141,30 @@ fn decide_and_print(args: &CheckArgs) -> crate::Result<Answer> {
             Value::Object(input)
         }
     };
-    let root = rein_core::worktree::find_root(&cwd);
-    let config = Config::load(&host::config_files(root.as_deref()))?;
-    let policies = load_policies(root.as_deref(), &config)?;
-    let place = gate::place(&cwd, root.as_deref())?;
-    let task = active_task(&place.worktree);
-    let human = host::resolve_human(config.human.as_deref(), &place.worktree)
-        .unwrap_or_else(|| "unknown".into());
-    let principal = Principal {
-        human,
-        agent: "claude-code".into(),
-        session: "policy-check".into(),
+    // The same engine call as the hooks', without recording.
+    let call = rein_core::event::ToolCall {
+        tool_use_id: "policy-check".into(),
+        action: rein_agents::claude_code::tools::normalize(&tool, &input),
+        tool: tool.clone(),
+        input: input.clone(),
+        prompt_id: None,
+        agent_id: None,
     };
-    let call = Call {
-        tool: &tool,
-        input: &input,
-        place: &place,
-        principal: &principal,
-        environment: host::environment(),
-        permission_mode: "default",
-        task: task.as_ref(),
-    };
-    let decision = rein_policy::decide(&policies, &call, &rein_policy::Limits::default())
-        .map_err(policy_error)?;
+    let rein_engine::Decided { decision, mode } = host::engine()?
+        .decide(&rein_engine::Check {
+            call: &call,
+            cwd: &cwd,
+            agent: rein_agents::claude_code::AGENT,
+            session: "policy-check",
+            permission_mode: "default",
+        })
+        .map_err(|e| {
+            let err = CommandError::user(e.message);
+            match e.hint {
+                Some(h) => err.hint(h),
+                None => err,
+            }
+        })?;
     // With --exit-code the status is the answer: a reader that closes the pipe early must not
     // turn a deny into 0.
     let printed = if args.json {
@@ -173,26 +174,16 @@ fn decide_and_print(args: &CheckArgs) -> crate::Result<Answer> {
             "reason": decision.reason,
             "tool": tool,
             "input": input,
-            "mode": config.gate.mode.as_str(),
+            "mode": mode.as_str(),
             "effects": decision.effects,
             "rules": decision.rules,
             "policy_hash": decision.policy_hash,
         }))
     } else {
-        render::write_stdout(&render_decision(&tool, &input, &decision, config.gate.mode))
+        render::write_stdout(&render_decision(&tool, &input, &decision, mode))
     };
     render::unless_closed(printed)?;
     Ok(decision.answer)
-}
-
-fn active_task(worktree: &Path) -> Option<Task> {
-    let home = host::rein_home().ok()?;
-    let store = rein_core::Store::open_existing(&home).ok()?;
-    let t = rein_core::task::active(&store, &worktree.display().to_string()).ok()??;
-    Some(Task {
-        title: t.title,
-        scope: t.scope,
-    })
 }
 
 fn policy_error(e: PolicyError) -> CommandError {
@@ -215,7 +206,7 @@ fn render_decision(
     mode: rein_core::config::GateMode,
 ) -> String {
     let mut out = String::new();
-    let summary = rein_core::event::summarize_input(tool, input);
+    let summary = rein_agents::claude_code::tools::normalize(tool, input).summary(input);
     let _ = writeln!(out, "{}  {tool}: {summary}", d.answer.as_str());
     let _ = writeln!(out, "why:  {}", d.reason);
     if mode == rein_core::config::GateMode::Monitor {
@@ -297,7 +288,12 @@ fn test(args: TestArgs) -> crate::Result<ExitCode> {
     let root = rein_core::worktree::find_root(&cwd);
     let config = Config::load(&host::config_files(root.as_deref()))?;
     let policies = load_policies(root.as_deref(), &config)?;
-    let outcomes = rein_policy::run_cases(&policies, &cases, &rein_policy::Limits::default());
+    let outcomes = rein_policy::run_cases(
+        &policies,
+        &cases,
+        &rein_policy::Limits::default(),
+        &rein_agents::claude_code::tools::normalize,
+    );
     let failed = outcomes.iter().filter(|o| !o.ok).count();
     if args.json {
         let shown: Vec<_> = outcomes.iter().filter(|o| args.verbose || !o.ok).collect();
@@ -325,7 +321,7 @@ fn test(args: TestArgs) -> crate::Result<ExitCode> {
                 _ => format!(
                     "{} {}",
                     o.tool,
-                    rein_core::event::summarize_input(&o.tool, &o.input)
+                    rein_agents::claude_code::tools::normalize(&o.tool, &o.input).summary(&o.input)
                 ),
             };
             let _ = writeln!(

@@ -213,6 +213,11 @@ ALTER TABLE sessions ADD COLUMN agent_pid INTEGER;
 ALTER TABLE sessions ADD COLUMN agent_started INTEGER;
 CREATE INDEX steps_pending ON steps (session_id) WHERE status = 'pending';
 "#,
+    // 6: every agent alike. What a step does, in the neutral model every agent's dialect
+    // normalizes into (JSON of `rein_call::Action`, redacted); NULL for steps recorded before.
+    r#"
+ALTER TABLE steps ADD COLUMN action TEXT;
+"#,
 ];
 
 /// The schema version this build writes.
