@@ -305,7 +305,9 @@ struct ExportLine {
     time_us: i64,
     time: String,
     kind: String,
-    data: serde_json::Value,
+    /// The record's data exactly as stored and hashed: verifying an export hashes these bytes,
+    /// so it does not depend on how a JSON library orders keys in a given build.
+    data: Box<serde_json::value::RawValue>,
     prev: String,
     hash: String,
 }
@@ -337,7 +339,7 @@ pub fn export(conn: &Connection, out: &mut dyn Write) -> Result<u64> {
             time_us: row.get(1)?,
             time: format_rfc3339_precise(row.get(1)?),
             kind: row.get(2)?,
-            data: serde_json::from_str(&data)
+            data: serde_json::value::RawValue::from_string(data)
                 .map_err(|e| Error::Invalid(format!("audit record data is not JSON: {e}")))?,
             prev: hex(&prev),
             hash: hex(&hash),
@@ -425,8 +427,7 @@ pub fn verify_export(input: &mut dyn BufRead) -> Result<Report> {
             );
             continue;
         };
-        let data = serde_json::to_string(&parsed.data)
-            .map_err(|e| Error::Invalid(format!("re-serialising line {line_no}: {e}")))?;
+        let data = parsed.data.get().to_owned();
         let rec = Record {
             seq: parsed.seq,
             time: parsed.time_us,
@@ -615,6 +616,23 @@ mod tests {
             .expect("delete");
         let r = verify_store(store.conn()).expect("verify");
         assert_eq!(r.problems[0].kind, ProblemKind::Truncated);
+    }
+
+    /// An export verifies from the bytes the chain hashed, whatever order a JSON library would
+    /// put the keys in: here a record whose keys are not sorted, which a build that sorts keys
+    /// (serde_json without `preserve_order`) used to re-serialise differently.
+    #[test]
+    fn regression_export_verification_depended_on_json_key_order() {
+        let data = r#"{"zeta":1,"alpha":{"y":2,"b":3}}"#;
+        let hash = record_hash(&GENESIS, 1, 7, "k", data);
+        let line = format!(
+            "{{\"schema\":1,\"seq\":1,\"time_us\":7,\"time\":\"t\",\"kind\":\"k\",\"data\":{data},\"prev\":\"{}\",\"hash\":\"{}\"}}\n{{\"schema\":1,\"end\":true,\"records\":1,\"head\":\"{}\"}}\n",
+            hex(&GENESIS),
+            hex(&hash),
+            hex(&hash)
+        );
+        let report = verify_export(&mut line.as_bytes()).expect("verify");
+        assert!(report.is_ok(), "{:?}", report.problems);
     }
 
     #[test]
