@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs rein's whole test suite, end-to-end tests with the real Claude Code CLI included.
-# Installs the pinned Claude Code CLI from npm into .ci/cache first (skipped when present).
+# Runs rein's whole test suite, end-to-end tests with the real agent CLIs (Claude Code, Codex) included.
+# Installs the pinned agent CLIs (Claude Code, Codex) from npm into .ci/cache first (skipped when present).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash .ci/install-claude-code.sh
+bash .ci/install-agents.sh
 bash .ci/install-schemas.sh
 exec cargo test --workspace --locked "$@"

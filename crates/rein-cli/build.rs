@@ -135,40 +135,56 @@ fn cargo_vcs_info_commit(manifest_dir: &Path) -> Option<String> {
     ))
 }
 
-/// Sets `rein_e2e_missing` unless the Claude Code CLI is installed (or REIN_E2E_REQUIRE=1).
-/// Mirrors `tests/support/claude.rs`: `$REIN_E2E_CLAUDE`, else the copy that
-/// `.ci/install-claude-code.sh` installs into `.ci/cache`.
+/// The agent CLIs the end-to-end tests drive: the cfg set when one is missing, the variable
+/// that names another binary, and where `.ci/install-agents.sh` installs it in `.ci/cache`.
+const E2E_AGENTS: &[(&str, &str, &str)] = &[
+    (
+        "rein_e2e_missing",
+        "REIN_E2E_CLAUDE",
+        "cache/claude-code/node_modules/.bin/claude",
+    ),
+    (
+        "rein_e2e_codex_missing",
+        "REIN_E2E_CODEX",
+        "cache/codex/node_modules/.bin/codex",
+    ),
+];
+
+/// Sets each agent's `*_missing` cfg unless its CLI is installed (or REIN_E2E_REQUIRE=1).
+/// Mirrors `tests/support/*.rs`: `$REIN_E2E_<AGENT>`, else the copy in `.ci/cache`.
 fn e2e_cfg(manifest_dir: &Path) {
-    println!("cargo::rustc-check-cfg=cfg(rein_e2e_missing)");
-    println!("cargo::rerun-if-env-changed=REIN_E2E_CLAUDE");
     println!("cargo::rerun-if-env-changed=REIN_E2E_REQUIRE");
-    let found = match std::env::var_os("REIN_E2E_CLAUDE").filter(|v| !v.is_empty()) {
-        Some(path) => {
-            let path = PathBuf::from(path);
-            if path.exists() {
-                println!("cargo::rerun-if-changed={}", path.display());
-            }
-            is_executable(&path)
-        }
-        None => {
-            let ci = manifest_dir.join("../../.ci");
-            let installed = ci.join("cache/claude-code/node_modules/.bin/claude");
-            // Watch the CLI, or the deepest directory of its path that exists (never above
-            // `.ci`), so that installing it later is noticed.
-            let mut watch = Some(installed.as_path());
-            while let Some(p) = watch {
-                if p.exists() {
-                    println!("cargo::rerun-if-changed={}", p.display());
-                    break;
-                }
-                watch = p.parent().filter(|parent| parent.starts_with(&ci));
-            }
-            is_executable(&installed)
-        }
-    };
     let required = std::env::var("REIN_E2E_REQUIRE").is_ok_and(|v| v == "1");
-    if !found && !required {
-        println!("cargo::rustc-cfg=rein_e2e_missing");
+    for (cfg, var, relative) in E2E_AGENTS {
+        println!("cargo::rustc-check-cfg=cfg({cfg})");
+        println!("cargo::rerun-if-env-changed={var}");
+        let found = match std::env::var_os(var).filter(|v| !v.is_empty()) {
+            Some(path) => {
+                let path = PathBuf::from(path);
+                if path.exists() {
+                    println!("cargo::rerun-if-changed={}", path.display());
+                }
+                is_executable(&path)
+            }
+            None => {
+                let ci = manifest_dir.join("../../.ci");
+                let installed = ci.join(relative);
+                // Watch the CLI, or the deepest directory of its path that exists (never above
+                // `.ci`), so that installing it later is noticed.
+                let mut watch = Some(installed.as_path());
+                while let Some(p) = watch {
+                    if p.exists() {
+                        println!("cargo::rerun-if-changed={}", p.display());
+                        break;
+                    }
+                    watch = p.parent().filter(|parent| parent.starts_with(&ci));
+                }
+                is_executable(&installed)
+            }
+        };
+        if !found && !required {
+            println!("cargo::rustc-cfg={cfg}");
+        }
     }
 }
 

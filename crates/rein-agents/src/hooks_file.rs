@@ -1,6 +1,6 @@
-//! Reading and editing Claude Code settings files (`.claude/settings.json`,
-//! `.claude/settings.local.json`, `~/.claude/settings.json`) to install,
-//! detect and uninstall rein's hooks.
+//! Reading and editing hook settings in Claude Code's format (Claude Code's
+//! `.claude/settings*.json`, Codex's `hooks.json`, and the other agents that
+//! adopted the format) to install, detect and uninstall rein's hooks.
 //!
 //! Everything here is pure: text in, text out. The caller reads and writes
 //! files, keeps backups and writes atomically.
@@ -210,17 +210,23 @@ impl Validation {
 /// `reindex hook claude-code`, `echo rein hook claude-code` and
 /// `/usr/bin/rein-helper hook claude-code` do not.
 pub fn is_rein_command(command: &str) -> bool {
+    is_rein_command_for(command, "claude-code")
+}
+
+/// Like [`is_rein_command`], for the hook of `agent` (`rein hook <agent>`).
+pub fn is_rein_command_for(command: &str, agent: &str) -> bool {
     let Some(words) = split_shell_words(command) else {
         return false;
     };
     let mut words = words.iter().skip_while(|w| is_env_assignment(w));
-    let (Some(program), Some(sub), Some(agent)) = (words.next(), words.next(), words.next()) else {
+    let (Some(program), Some(sub), Some(agent_word)) = (words.next(), words.next(), words.next())
+    else {
         return false;
     };
     let name = program.rsplit(['/', '\\']).next().unwrap_or(program);
     (name == "rein" || name.eq_ignore_ascii_case("rein.exe"))
         && sub == "hook"
-        && agent == "claude-code"
+        && agent_word == agent
 }
 
 /// Merges rein's hooks into `existing` settings text (`None`, empty or
@@ -248,10 +254,21 @@ pub fn install(
     command: &str,
     timeout_secs: u32,
 ) -> Result<InstallOutcome, SettingsError> {
-    if !is_rein_command(command) {
+    install_for(existing, command, timeout_secs, "claude-code", REIN_EVENTS)
+}
+
+/// Like [`install`], for the hook of `agent` on `events` (each with the matcher it gets).
+pub fn install_for(
+    existing: Option<&str>,
+    command: &str,
+    timeout_secs: u32,
+    agent: &str,
+    events: &[(&str, Option<&str>)],
+) -> Result<InstallOutcome, SettingsError> {
+    if !is_rein_command_for(command, agent) {
         return Err(SettingsError::InvalidShape(vec![format!(
             "command {command:?} is not recognised as a rein hook command \
-             (expected `<path to>/rein hook claude-code [args]`)"
+             (expected `<path to>/rein hook {agent} [args]`)"
         )]));
     }
     let existing = existing.filter(|text| !text.trim().is_empty());
@@ -267,13 +284,13 @@ pub fn install(
         .or_insert_with(|| Value::Object(Map::new()))
         .as_object_mut()
         .ok_or_else(|| shape_error("hooks: expected an object"))?;
-    for &(event, matcher) in REIN_EVENTS {
+    for &(event, matcher) in events {
         let groups = hooks
             .entry(event)
             .or_insert_with(|| Value::Array(Vec::new()))
             .as_array_mut()
             .ok_or_else(|| shape_error(&format!("{}: expected an array", event_path(event))))?;
-        match reconcile_event(groups, command, timeout_secs) {
+        match reconcile_event(groups, command, timeout_secs, agent) {
             Reconciled::Missing => {
                 groups.push(rein_group(matcher, command, timeout_secs));
                 added_events.push(event.to_owned());
@@ -310,6 +327,11 @@ pub fn install(
 /// [`SettingsError::InvalidShape`] when `existing` is not a valid settings
 /// file: it is never overwritten.
 pub fn uninstall(existing: &str) -> Result<UninstallOutcome, SettingsError> {
+    uninstall_for(existing, "claude-code")
+}
+
+/// Like [`uninstall`], for the hooks of `agent`.
+pub fn uninstall_for(existing: &str, agent: &str) -> Result<UninstallOutcome, SettingsError> {
     if existing.trim().is_empty() {
         return Ok(UninstallOutcome {
             text: existing.to_owned(),
@@ -329,7 +351,7 @@ pub fn uninstall(existing: &str) -> Result<UninstallOutcome, SettingsError> {
             let Value::Array(groups) = groups else {
                 return true;
             };
-            let count = remove_rein_hooks(groups, false);
+            let count = remove_rein_hooks(groups, false, agent);
             removed += count;
             count == 0 || !groups.is_empty()
         });
@@ -368,6 +390,11 @@ pub fn uninstall(existing: &str) -> Result<UninstallOutcome, SettingsError> {
 ///
 /// [`SettingsError::InvalidJson`] or [`SettingsError::NotAnObject`].
 pub fn find_rein_hooks(text: &str) -> Result<Vec<ReinHook>, SettingsError> {
+    find_rein_hooks_for(text, "claude-code")
+}
+
+/// Like [`find_rein_hooks`], for the hooks of `agent`.
+pub fn find_rein_hooks_for(text: &str, agent: &str) -> Result<Vec<ReinHook>, SettingsError> {
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
@@ -387,7 +414,7 @@ pub fn find_rein_hooks(text: &str) -> Result<Vec<ReinHook>, SettingsError> {
             let Some(Value::Array(entries)) = group.get("hooks") else {
                 continue;
             };
-            for entry in entries.iter().filter(|entry| is_rein_hook(entry)) {
+            for entry in entries.iter().filter(|entry| is_rein_hook(entry, agent)) {
                 if let Some(command) = entry.get("command").and_then(Value::as_str) {
                     found.push(ReinHook {
                         event: event.clone(),
@@ -444,12 +471,17 @@ enum Reconciled {
 
 /// Brings the first rein hook among `groups` to the wanted command and
 /// timeout, and removes any further rein hooks.
-fn reconcile_event(groups: &mut Vec<Value>, command: &str, timeout_secs: u32) -> Reconciled {
+fn reconcile_event(
+    groups: &mut Vec<Value>,
+    command: &str,
+    timeout_secs: u32,
+    agent: &str,
+) -> Reconciled {
     let first = groups
         .iter_mut()
         .filter_map(group_hooks_mut)
         .flat_map(|entries| entries.iter_mut())
-        .find(|entry| is_rein_hook(entry))
+        .find(|entry| is_rein_hook(entry, agent))
         .and_then(Value::as_object_mut);
     let Some(entry) = first else {
         return Reconciled::Missing;
@@ -465,7 +497,7 @@ fn reconcile_event(groups: &mut Vec<Value>, command: &str, timeout_secs: u32) ->
         entry.insert("timeout".to_owned(), Value::from(timeout_secs));
         updated = true;
     }
-    if remove_rein_hooks(groups, true) > 0 {
+    if remove_rein_hooks(groups, true, agent) > 0 {
         updated = true;
     }
 
@@ -479,7 +511,7 @@ fn reconcile_event(groups: &mut Vec<Value>, command: &str, timeout_secs: u32) ->
 /// Removes rein hooks from `groups` (all of them, or all but the first when
 /// `keep_first`), then the groups this left without hooks. Returns how many
 /// hooks were removed.
-fn remove_rein_hooks(groups: &mut Vec<Value>, mut keep_first: bool) -> usize {
+fn remove_rein_hooks(groups: &mut Vec<Value>, mut keep_first: bool, agent: &str) -> usize {
     let mut removed = 0;
     groups.retain_mut(|group| {
         let Some(entries) = group_hooks_mut(group) else {
@@ -487,7 +519,7 @@ fn remove_rein_hooks(groups: &mut Vec<Value>, mut keep_first: bool) -> usize {
         };
         let before = entries.len();
         // Keeps non-rein hooks, and the first rein hook when `keep_first`.
-        entries.retain(|entry| !is_rein_hook(entry) || std::mem::take(&mut keep_first));
+        entries.retain(|entry| !is_rein_hook(entry, agent) || std::mem::take(&mut keep_first));
         let count = before - entries.len();
         removed += count;
         count == 0 || !entries.is_empty()
@@ -500,13 +532,13 @@ fn group_hooks_mut(group: &mut Value) -> Option<&mut Vec<Value>> {
     group.get_mut("hooks")?.as_array_mut()
 }
 
-/// True for a hook entry of type `command` whose command is rein's.
-fn is_rein_hook(entry: &Value) -> bool {
+/// True for a hook entry of type `command` whose command is rein's hook for `agent`.
+fn is_rein_hook(entry: &Value, agent: &str) -> bool {
     entry.get("type").and_then(Value::as_str) == Some("command")
         && entry
             .get("command")
             .and_then(Value::as_str)
-            .is_some_and(is_rein_command)
+            .is_some_and(|c| is_rein_command_for(c, agent))
 }
 
 /// A matcher group of its own holding rein's one hook entry.

@@ -40,6 +40,8 @@ pub enum Action {
     },
     /// A file is removed.
     Delete { path: String },
+    /// A patch over several files (Codex's `apply_patch`): each added, updated, deleted or moved.
+    Patch { files: Vec<PatchFile> },
     /// A search over paths (a glob, a grep). `reads_content` is false for a search that only
     /// lists names.
     Search {
@@ -82,6 +84,25 @@ pub enum Action {
     },
 }
 
+/// One file of a patch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PatchFile {
+    pub path: String,
+    pub op: PatchOp,
+    /// Where an update moves the file to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub move_to: Option<String>,
+}
+
+/// What a patch does to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PatchOp {
+    Add,
+    Update,
+    Delete,
+}
+
 /// One replacement of an edit.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TextEdit {
@@ -109,6 +130,7 @@ impl Action {
             Action::Write { .. } => "write",
             Action::Edit { .. } => "edit",
             Action::Delete { .. } => "delete",
+            Action::Patch { .. } => "patch",
             Action::Search { .. } => "search",
             Action::Fetch { .. } => "fetch",
             Action::WebSearch { .. } => "web_search",
@@ -127,6 +149,12 @@ impl Action {
             Action::Write { path, .. } | Action::Edit { path, .. } | Action::Delete { path } => {
                 Changes::Paths(vec![path.clone()])
             }
+            Action::Patch { files } => Changes::Paths(
+                files
+                    .iter()
+                    .flat_map(|f| std::iter::once(f.path.clone()).chain(f.move_to.clone()))
+                    .collect(),
+            ),
             Action::Read { .. }
             | Action::Search { .. }
             | Action::Fetch { .. }
@@ -159,6 +187,13 @@ impl Action {
                 .clone()
                 .or_else(|| glob.clone())
                 .or_else(|| path.clone()),
+            Action::Patch { files } => Some(
+                files
+                    .iter()
+                    .map(|f| f.path.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
             Action::Fetch { url } => Some(url.clone()),
             Action::WebSearch { query } => Some(query.clone()),
             Action::Spawn { description, .. } => description.clone(),
@@ -187,6 +222,12 @@ impl Action {
                 opt(shell, f);
             }
             Action::Read { path } | Action::Delete { path } => f(path),
+            Action::Patch { files } => {
+                for file in files {
+                    f(&mut file.path);
+                    opt(&mut file.move_to, f);
+                }
+            }
             Action::Write { path, content } => {
                 f(path);
                 opt(content, f);

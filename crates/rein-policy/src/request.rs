@@ -102,6 +102,32 @@ pub(crate) fn effects_of(call: &Call<'_>, limits: &Limits) -> Analysis {
             path: path(p),
             recursive: false,
         }),
+        Action::Patch { files } => Analysis {
+            effects: files
+                .iter()
+                .flat_map(|f| {
+                    let here = match f.op {
+                        rein_call::PatchOp::Delete => EffectKind::Delete {
+                            path: path(&f.path),
+                            recursive: false,
+                        },
+                        _ if f.move_to.is_some() => EffectKind::Delete {
+                            path: path(&f.path),
+                            recursive: false,
+                        },
+                        _ => EffectKind::Write {
+                            path: path(&f.path),
+                        },
+                    };
+                    let moved = f
+                        .move_to
+                        .as_deref()
+                        .map(|to| EffectKind::Write { path: path(to) });
+                    std::iter::once(here).chain(moved).map(plain)
+                })
+                .collect(),
+            unresolved: Vec::new(),
+        },
         Action::Search {
             path: base,
             glob,

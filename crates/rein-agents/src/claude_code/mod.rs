@@ -1,135 +1,77 @@
-//! Claude Code: hook payloads (stdin JSON of every hook event) and settings files.
+//! Claude Code: hook payloads (stdin JSON of every hook event), its tools, its answers, and its
+//! settings files.
 
 pub mod settings;
 pub mod tools;
 
-use rein_core::event::{Event, EventKind, ToolCall};
+use rein_call::Action;
+use rein_core::event::Event;
 use serde_json::Value;
+
+use crate::dialect::{Answer, Capabilities, Dialect, Rendered};
+use crate::hook_payload::{self, Shape};
+pub use crate::{MAX_PAYLOAD_BYTES, PayloadError};
 
 /// The agent kind recorded for Claude Code.
 pub const AGENT: &str = "claude-code";
 
-/// Largest payload accepted. Claude Code's payloads carry tool inputs and outputs, which can be
-/// large (a Write of a big file), but never unbounded.
-pub const MAX_PAYLOAD_BYTES: usize = 64 << 20;
+const SHAPE: Shape = Shape {
+    agent: AGENT,
+    prompt_key: "prompt_id",
+    normalize: tools::normalize,
+};
 
-/// Why a payload could not be parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PayloadError {
-    NotJson(String),
-    NotAnObject,
-    Missing(&'static str),
-    TooLarge(usize),
-}
-
-impl std::fmt::Display for PayloadError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PayloadError::NotJson(e) => write!(f, "the hook payload is not valid JSON ({e})"),
-            PayloadError::NotAnObject => f.write_str("the hook payload is not a JSON object"),
-            PayloadError::Missing(field) => {
-                write!(f, "the hook payload has no string field `{field}`")
-            }
-            PayloadError::TooLarge(n) => write!(
-                f,
-                "the hook payload is {n} bytes, over the {MAX_PAYLOAD_BYTES}-byte limit"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for PayloadError {}
-
-/// Parses one hook payload. Unknown events become [`EventKind::Other`]: recorded, never rejected.
+/// Parses one hook payload. Unknown events become `EventKind::Other`: recorded, never rejected.
 pub fn parse(bytes: &[u8]) -> Result<Event, PayloadError> {
-    if bytes.len() > MAX_PAYLOAD_BYTES {
-        return Err(PayloadError::TooLarge(bytes.len()));
-    }
-    let raw: Value =
-        serde_json::from_slice(bytes).map_err(|e| PayloadError::NotJson(e.to_string()))?;
-    from_value(raw)
+    hook_payload::parse(&SHAPE, bytes)
 }
 
 /// Like [`parse`], from an already parsed value.
 pub fn from_value(raw: Value) -> Result<Event, PayloadError> {
-    if !raw.is_object() {
-        return Err(PayloadError::NotAnObject);
-    }
-    let s = |k: &str| raw.get(k).and_then(Value::as_str).map(str::to_owned);
-    let need = |k: &'static str| s(k).ok_or(PayloadError::Missing(k));
-    let name = need("hook_event_name")?;
-    let session_id = need("session_id")?;
-    let cwd = s("cwd").unwrap_or_default();
+    hook_payload::from_value(&SHAPE, raw)
+}
 
-    let call = || -> Result<ToolCall, PayloadError> {
-        let tool_use_id = need("tool_use_id")?;
-        let tool = need("tool_name")?;
-        let input = raw.get("tool_input").cloned().unwrap_or(Value::Null);
-        Ok(ToolCall {
-            tool_use_id,
-            action: tools::normalize(&tool, &input),
-            tool,
-            input,
-            prompt_id: s("prompt_id"),
-            agent_id: s("agent_id"),
-        })
-    };
-    let duration = raw.get("duration_ms").and_then(Value::as_u64);
-    let kind = match name.as_str() {
-        "SessionStart" => EventKind::SessionStart {
-            source: s("source"),
-            model: s("model"),
-        },
-        "UserPromptSubmit" => EventKind::Prompt {
-            prompt_id: s("prompt_id"),
-            prompt: s("prompt").unwrap_or_default(),
-        },
-        "PreToolUse" => EventKind::ToolPre(call()?),
-        "PostToolUse" => EventKind::ToolPost {
-            call: call()?,
-            response: raw.get("tool_response").cloned().unwrap_or(Value::Null),
-            duration_ms: duration,
-        },
-        "PostToolUseFailure" => EventKind::ToolFailed {
-            call: call()?,
-            error: s("error").unwrap_or_default(),
-            interrupted: raw
-                .get("is_interrupt")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            duration_ms: duration,
-        },
-        "PermissionDenied" => EventKind::ToolDenied {
-            call: call()?,
-            reason: s("reason").unwrap_or_default(),
-        },
-        "Stop" => EventKind::Stop,
-        "SubagentStart" => EventKind::SubagentStart {
-            agent_id: need("agent_id")?,
-            agent_type: s("agent_type"),
-        },
-        "SubagentStop" => EventKind::SubagentStop {
-            agent_id: need("agent_id")?,
-            agent_type: s("agent_type"),
-        },
-        "SessionEnd" => EventKind::SessionEnd {
-            reason: s("reason"),
-        },
-        "PreCompact" => EventKind::PreCompact {
-            trigger: s("trigger"),
-        },
-        _ => EventKind::Other,
-    };
-    Ok(Event {
-        agent: AGENT.to_owned(),
-        session_id,
-        cwd,
-        transcript_path: s("transcript_path"),
-        permission_mode: s("permission_mode"),
-        name,
-        kind,
-        raw,
-    })
+/// Claude Code's dialect.
+pub struct ClaudeCode;
+
+impl Dialect for ClaudeCode {
+    fn name(&self) -> &'static str {
+        AGENT
+    }
+
+    fn parse(&self, payload: &[u8], _event: Option<&str>) -> Result<Event, PayloadError> {
+        parse(payload)
+    }
+
+    fn may_be_gate(&self, payload: &[u8], _event: Option<&str>) -> bool {
+        may_be_pre_tool_use(payload)
+    }
+
+    fn normalize(&self, tool: &str, input: &Value) -> Action {
+        tools::normalize(tool, input)
+    }
+
+    fn render_gate(&self, answer: &Answer) -> Rendered {
+        let stdout = match answer {
+            Answer::Nothing => gate_answer(GateAnswer::Defer, ""),
+            Answer::Ask(reason) => gate_answer(GateAnswer::Ask, reason),
+            Answer::Deny(reason) => gate_answer(GateAnswer::Deny, reason),
+        };
+        Rendered {
+            stdout,
+            exit_code: 0,
+        }
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            // In an interactive session; `claude -p` turns an ask into a refusal.
+            ask: true,
+            tool_call_ids: true,
+            fails_open: true,
+            leftover_blocks: false,
+        }
+    }
 }
 
 /// The recorder's answer: empty output and exit 0, which lets Claude Code go on with its own
@@ -152,32 +94,15 @@ pub enum GateAnswer {
 
 /// Renders the gate's answer as Claude Code's PreToolUse hook output.
 pub fn gate_answer(answer: GateAnswer, reason: &str) -> String {
-    let decision = match answer {
-        GateAnswer::Defer => return String::new(),
-        GateAnswer::Ask => "ask",
-        GateAnswer::Deny => "deny",
-    };
-    serde_json::json!({
-        "hookSpecificOutput": {
-            "hookEventName": "PreToolUse",
-            "permissionDecision": decision,
-            "permissionDecisionReason": reason,
-        }
-    })
-    .to_string()
+    match answer {
+        GateAnswer::Defer => String::new(),
+        GateAnswer::Ask => hook_payload::pre_tool_use_answer("ask", reason),
+        GateAnswer::Deny => hook_payload::pre_tool_use_answer("deny", reason),
+    }
 }
 
 /// Whether a payload that failed to parse may be a PreToolUse, in which case the gate must fail
 /// closed. Only a payload that parses as JSON and names another event is known not to be one.
 pub fn may_be_pre_tool_use(bytes: &[u8]) -> bool {
-    if bytes.len() > MAX_PAYLOAD_BYTES {
-        return true;
-    }
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(v) => !matches!(
-            v.get("hook_event_name").and_then(Value::as_str),
-            Some(name) if name != "PreToolUse"
-        ),
-        Err(_) => true,
-    }
+    hook_payload::may_be_pre_tool_use(bytes)
 }

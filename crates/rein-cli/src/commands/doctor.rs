@@ -91,6 +91,12 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
         };
         hooks_check(scope, &path, &mut checks, &mut installed_anywhere);
     }
+    // Codex: rein's hooks in its hooks.json, and their trust (without which Codex skips them).
+    for scope in [Scope::User, Scope::Project] {
+        if let Ok(path) = super::init::codex_hooks_path(scope, root.as_deref()) {
+            codex_check(scope, &path, &mut checks, &mut installed_anywhere);
+        }
+    }
     if !installed_anywhere {
         checks.push(check(
             "hooks",
@@ -337,6 +343,60 @@ fn hooks_check(scope: Scope, path: &Path, checks: &mut Vec<Check>, installed: &m
                 "rein init{scope_flag} (re-points the hooks at this binary)"
             )),
         ));
+    }
+}
+
+/// rein's Codex hooks in `path`: installed, and trusted by the hash Codex checks.
+fn codex_check(scope: Scope, path: &Path, checks: &mut Vec<Check>, installed: &mut bool) {
+    let Ok(hooks) = std::fs::read_to_string(path) else {
+        return;
+    };
+    let flag = if scope == Scope::Project {
+        " --scope project"
+    } else {
+        ""
+    };
+    let config_path = super::init::codex_home().map(|h| h.join("config.toml"));
+    let config = config_path
+        .as_ref()
+        .ok()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+        .unwrap_or_default();
+    let key = path.display().to_string();
+    match rein_agents::codex::settings::check(&hooks, &config, &key) {
+        Ok((events, _)) if events.is_empty() => {}
+        Ok((events, untrusted)) => {
+            *installed = true;
+            if untrusted.is_empty() {
+                checks.push(check(
+                    "codex",
+                    Status::Ok,
+                    format!(
+                        "installed in {} ({} events), trusted",
+                        path.display(),
+                        events.len()
+                    ),
+                    None,
+                ));
+            } else {
+                checks.push(check(
+                    "codex",
+                    Status::Fail,
+                    format!(
+                        "{}: Codex skips rein's {} hook(s) silently: their trust entry is missing or stale (changed since trusted)",
+                        path.display(),
+                        untrusted.join(", ")
+                    ),
+                    Some(format!("rein init --agent codex{flag}")),
+                ));
+            }
+        }
+        Err(e) => checks.push(check(
+            "codex",
+            Status::Fail,
+            format!("cannot read Codex's hook settings {}: {e}", path.display()),
+            Some("fix the file by hand".into()),
+        )),
     }
 }
 

@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use rein_agents::claude_code::{self, GateAnswer};
+use rein_agents::{Answer, Dialect};
 use rein_core::config::OnError;
 use rein_core::event::EventKind;
 use rein_engine::{Engine, GateVerdict, Tell};
@@ -20,28 +20,34 @@ use crate::host;
 
 /// Reads one hook payload on stdin, records it, and answers in the agent's format.
 ///
-/// Installed by `rein init`; you do not run this by hand. Claude Code runs
-/// `rein hook claude-code` with the event's JSON payload on stdin. For PreToolUse events the
+/// Installed by `rein init`; you do not run this by hand. The agent runs
+/// `rein hook <agent>` with the event's JSON payload on stdin. For a call about to run the
 /// answer is the gate's decision; see `rein policy check` to try one by hand.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The agent whose hook payload arrives on stdin.
-    #[arg(value_enum)]
-    agent: Agent,
+    #[arg(value_parser = agent_names())]
+    agent: String,
+    /// The event's name, for agents whose payloads do not name it.
+    #[arg(long)]
+    event: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Agent {
-    ClaudeCode,
+fn agent_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(rein_agents::dialect::all().iter().map(|d| d.name()))
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let Agent::ClaudeCode = args.agent;
+    let Some(dialect) = rein_agents::dialect::dialect(&args.agent) else {
+        // clap has checked the name already.
+        return ExitCode::from(2);
+    };
+    let event_arg = args.event.as_deref();
     // Panics are caught by the engine and reported as one line; the default hook would print
     // several.
     std::panic::set_hook(Box::new(|_| {}));
     let mut payload = Vec::new();
-    let limit = claude_code::MAX_PAYLOAD_BYTES as u64 + 1;
+    let limit = dialect.max_payload_bytes() as u64 + 1;
     let read = std::io::stdin()
         .lock()
         .take(limit)
@@ -51,36 +57,37 @@ pub fn run(args: Args) -> ExitCode {
         Err(message) => {
             // Without a store there is nothing to record into; a call still gets its deny.
             note(&message);
-            if claude_code::may_be_pre_tool_use(&payload) {
-                answer(&rein_engine::undecided(OnError::Deny, &message));
+            if dialect.may_be_gate(&payload, event_arg) {
+                return answer(dialect, &rein_engine::undecided(OnError::Deny, &message));
             }
             return ExitCode::SUCCESS;
         }
     };
     let parsed = match read {
-        Ok(_) => claude_code::parse(&payload).map_err(|e| format!("malformed hook payload: {e}")),
+        Ok(_) => dialect
+            .parse(&payload, event_arg)
+            .map_err(|e| format!("malformed hook payload: {e}")),
         Err(e) => Err(format!("cannot read the hook payload: {e}")),
     };
     let event = match parsed {
         Ok(event) => event,
         Err(message) => {
-            let pre = claude_code::may_be_pre_tool_use(&payload);
+            let pre = dialect.may_be_gate(&payload, event_arg);
             let name = if pre { "PreToolUse" } else { "unknown" };
-            engine.log_failure(claude_code::AGENT, name, &payload, &message);
+            engine.log_failure(dialect.name(), name, &payload, &message);
             note(&message);
             if pre {
-                answer(&rein_engine::undecided(OnError::Deny, &message));
+                return answer(dialect, &rein_engine::undecided(OnError::Deny, &message));
             }
             return ExitCode::SUCCESS;
         }
     };
     if matches!(event.kind, EventKind::ToolPre(_)) {
         let verdict = engine.gate(event);
-        answer(&verdict);
         if let Some(failure) = &verdict.failure {
             note(failure);
         }
-        return ExitCode::SUCCESS;
+        return answer(dialect, &verdict);
     }
     let recorded = engine.record(event);
     for w in &recorded.warnings {
@@ -89,10 +96,7 @@ pub fn run(args: Args) -> ExitCode {
     if let Some(failure) = &recorded.failure {
         note(failure);
     }
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(claude_code::recorder_answer().as_bytes());
-    let _ = out.flush();
-    ExitCode::SUCCESS
+    print(&dialect.render_recorded())
 }
 
 /// The engine for a hook: this host's setup, the agent process that ran the hook, and (debug
@@ -108,16 +112,21 @@ fn engine() -> Result<Engine, String> {
     Ok(Engine::new(setup, host::HostProbe))
 }
 
-/// Prints the gate's verdict as Claude Code's PreToolUse answer.
-fn answer(verdict: &GateVerdict) {
-    let text = match &verdict.tell {
-        Tell::Nothing => claude_code::gate_answer(GateAnswer::Defer, ""),
-        Tell::Ask(reason) => claude_code::gate_answer(GateAnswer::Ask, reason),
-        Tell::Deny(reason) => claude_code::gate_answer(GateAnswer::Deny, reason),
+/// Prints the gate's verdict in the agent's format, and exits as it expects.
+fn answer(dialect: &dyn Dialect, verdict: &GateVerdict) -> ExitCode {
+    let answer = match &verdict.tell {
+        Tell::Nothing => Answer::Nothing,
+        Tell::Ask(reason) => Answer::Ask(reason.clone()),
+        Tell::Deny(reason) => Answer::Deny(reason.clone()),
     };
+    print(&dialect.render_gate(&answer))
+}
+
+fn print(rendered: &rein_agents::Rendered) -> ExitCode {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
+    let _ = out.write_all(rendered.stdout.as_bytes());
     let _ = out.flush();
+    ExitCode::from(rendered.exit_code)
 }
 
 /// One line on stderr about a failure (best effort: a closed stderr must not turn the gate's

@@ -38,7 +38,7 @@ pub const TIMEOUT_ENV: &str = "REIN_E2E_TIMEOUT_SECS";
 
 /// Marks the environment of every process of one run, so leftovers can be found after `claude`
 /// exits, even once they have been re-parented and sit in sessions of their own.
-const RUN_MARKER_ENV: &str = "REIN_E2E_RUN";
+pub const RUN_MARKER_ENV: &str = "REIN_E2E_RUN";
 
 /// The `claude` binary for end-to-end tests, if there is one.
 ///
@@ -85,7 +85,7 @@ pub fn claude_or_skip() -> Option<PathBuf> {
     found
 }
 
-fn is_executable(path: &Path) -> bool {
+pub fn is_executable(path: &Path) -> bool {
     fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
@@ -287,7 +287,7 @@ fn find_transcript(config_dir: &Path, cwd: &Path, session_id: &str) -> Option<Pa
 }
 
 /// Reads a pipe to its end on a thread of its own, so neither pipe can fill up and stall the child.
-fn collect(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<String> {
+pub fn collect(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     let Some(mut pipe) = pipe else {
         let _ = tx.send(String::new());
@@ -302,7 +302,7 @@ fn collect(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<String> {
 }
 
 /// Waits for the child up to `timeout`, then kills its whole tree. Returns (status, timed out).
-fn wait_bounded(
+pub fn wait_bounded(
     child: &mut Child,
     marker: &str,
     timeout: Duration,
@@ -329,7 +329,7 @@ fn wait_bounded(
 
 /// Kills the process group of `claude` and every process whose environment carries this run's
 /// marker, until none is left (or two seconds have passed).
-fn kill_leftovers(pgid: u32, marker: &str) {
+pub fn kill_leftovers(pgid: u32, marker: &str) {
     send_sigkill(&[format!("-{pgid}")]);
     let deadline = Instant::now() + Duration::from_secs(2);
     loop {
@@ -385,12 +385,12 @@ fn marked_processes(marker: &str) -> Vec<u32> {
 ///
 /// Short because the CLI needs `$CLAUDE_CODE_TMPDIR/claude-<uid>` under 44 bytes, and falls back
 /// to a shared `/tmp/claude-<uid>` otherwise.
-struct ShortTempDir {
+pub struct ShortTempDir {
     path: PathBuf,
 }
 
 impl ShortTempDir {
-    fn create() -> io::Result<ShortTempDir> {
+    pub fn create() -> io::Result<ShortTempDir> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         for _ in 0..100 {
             let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -413,12 +413,12 @@ impl ShortTempDir {
         ))
     }
 
-    fn path(&self) -> &Path {
+    pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// Unique per run, so it doubles as the run's process marker.
-    fn marker(&self) -> String {
+    pub fn marker(&self) -> String {
         self.path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

@@ -402,6 +402,7 @@ fn route(request: &Request, shared: &Shared) -> Response {
     let (response, note) = match (request.method.as_str(), request.path()) {
         ("HEAD" | "GET", "/") => (Response::json(200, &json!({})), String::new()),
         ("POST", "/v1/messages") => messages(request, shared),
+        ("POST", "/v1/responses") => responses(request, shared),
         ("POST", "/v1/messages/count_tokens") => (
             Response::json(200, &json!({"input_tokens": 1000})),
             String::new(),
@@ -522,6 +523,118 @@ fn messages(request: &Request, shared: &Shared) -> (Response, String) {
         Response::json(200, &message)
     };
     (response, note)
+}
+
+/// Answers `POST /v1/responses` (OpenAI's Responses API, as Codex speaks it): the conversation is
+/// the `input` items, the turn is the number of model outputs already in it (tool calls and
+/// assistant messages), and a script is chosen by a user message that contains its key. A tool
+/// named `apply_patch` is Codex's freeform patch tool (its `patch` is the text); any other is a
+/// function call with the input as its JSON arguments.
+fn responses(request: &Request, shared: &Shared) -> (Response, String) {
+    let body: Value = match serde_json::from_slice(&request.body) {
+        Ok(body @ Value::Object(_)) => body,
+        Ok(_) => return bad_messages(shared, "body is not a JSON object"),
+        Err(e) => return bad_messages(shared, &format!("body is not JSON: {e}")),
+    };
+    let Some(input) = body["input"].as_array() else {
+        return bad_messages(shared, "body has no `input` array");
+    };
+    lock(&shared.requests).push(body.clone());
+    let turn_index = input
+        .iter()
+        .filter(|i| {
+            matches!(
+                i["type"].as_str(),
+                Some("function_call" | "custom_tool_call")
+            ) || (i["type"] == "message" && i["role"] == "assistant")
+        })
+        .count();
+    let user_text: Vec<String> = input
+        .iter()
+        .filter(|i| i["role"] == "user")
+        .map(|i| match &i["content"] {
+            Value::Array(parts) => parts
+                .iter()
+                .filter_map(|p| p["text"].as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            Value::String(s) => s.clone(),
+            _ => String::new(),
+        })
+        .collect();
+    let matched = shared
+        .scripts
+        .iter()
+        .enumerate()
+        .find(|(_, (key, _))| user_text.iter().any(|t| t.contains(key.as_str())));
+    let done = Turn::text(DONE_TEXT);
+    let (turn, script_index, note) = match matched {
+        Some((index, (key, turns))) => match turns.get(turn_index) {
+            Some(turn) => (
+                turn,
+                index,
+                format!(" script {index} ({key:?}) turn {turn_index}"),
+            ),
+            None => (
+                &done,
+                index,
+                format!(" script {index} ({key:?}) past end, done"),
+            ),
+        },
+        None => {
+            lock(&shared.unexpected).push("no script matches the Responses request".into());
+            (&done, usize::MAX, " no script matches, done".to_owned())
+        }
+    };
+    let response_id = fresh_id("resp_");
+    let mut out = String::new();
+    sse_event(
+        &mut out,
+        "response.created",
+        &json!({"type": "response.created", "response": {"id": response_id}}),
+    );
+    for (i, block) in turn.blocks.iter().enumerate() {
+        let call_id = tool_use_id(script_index, turn_index, i);
+        let item = match block {
+            Block::Text(text) => json!({
+                "type": "message", "role": "assistant", "id": fresh_id("msg_"),
+                "content": [{"type": "output_text", "text": text}],
+            }),
+            Block::ToolUse { name, input } if name == "apply_patch" => json!({
+                "type": "custom_tool_call", "id": fresh_id("ctc_"), "call_id": call_id,
+                "name": "apply_patch", "input": input["patch"].as_str().unwrap_or_default(),
+            }),
+            Block::ToolUse { name, input } => json!({
+                "type": "function_call", "id": fresh_id("fc_"), "call_id": call_id,
+                "name": name, "arguments": input.to_string(),
+            }),
+        };
+        sse_event(
+            &mut out,
+            "response.output_item.added",
+            &json!({"type": "response.output_item.added", "output_index": i, "item": item}),
+        );
+        sse_event(
+            &mut out,
+            "response.output_item.done",
+            &json!({"type": "response.output_item.done", "output_index": i, "item": item}),
+        );
+    }
+    sse_event(
+        &mut out,
+        "response.completed",
+        &json!({"type": "response.completed", "response": {"id": response_id, "usage": {
+            "input_tokens": 100, "input_tokens_details": null, "output_tokens": 20,
+            "output_tokens_details": null, "total_tokens": 120}}}),
+    );
+    (
+        Response {
+            status: 200,
+            content_type: "text/event-stream",
+            body: out.into_bytes(),
+        },
+        note,
+    )
 }
 
 fn bad_messages(shared: &Shared, why: &str) -> (Response, String) {

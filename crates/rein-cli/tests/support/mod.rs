@@ -2,5 +2,6 @@
 #![allow(dead_code)]
 
 pub mod claude;
+pub mod codex;
 pub mod mock_model;
 pub mod rein;
