@@ -148,6 +148,21 @@ const E2E_AGENTS: &[(&str, &str, &str)] = &[
         "REIN_E2E_CODEX",
         "cache/codex/node_modules/.bin/codex",
     ),
+    (
+        "rein_e2e_gemini_missing",
+        "REIN_E2E_GEMINI",
+        "cache/gemini-cli/node_modules/.bin/gemini",
+    ),
+    (
+        "rein_e2e_copilot_missing",
+        "REIN_E2E_COPILOT",
+        "cache/copilot/node_modules/.bin/copilot",
+    ),
+    (
+        "rein_e2e_opencode_missing",
+        "REIN_E2E_OPENCODE",
+        "cache/opencode/node_modules/.bin/opencode",
+    ),
 ];
 
 /// Sets each agent's `*_missing` cfg unless its CLI is installed (or REIN_E2E_REQUIRE=1).

@@ -86,7 +86,14 @@ pub trait Dialect: Sync {
 
 /// Every dialect rein speaks. Adding an agent is one file and one line here.
 pub fn all() -> &'static [&'static dyn Dialect] {
-    &[&crate::claude_code::ClaudeCode, &crate::codex::Codex]
+    &[
+        &crate::claude_code::ClaudeCode,
+        &crate::codex::Codex,
+        &crate::gemini_cli::GeminiCli,
+        &crate::copilot::Copilot,
+        &crate::opencode::Opencode,
+        &crate::cursor::Cursor,
+    ]
 }
 
 /// The dialect of `name`, if rein speaks it.

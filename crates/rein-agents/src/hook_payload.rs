@@ -120,7 +120,8 @@ pub(crate) fn may_be_pre_tool_use(bytes: &[u8]) -> bool {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(v) => !matches!(
             v.get("hook_event_name").and_then(Value::as_str),
-            Some(name) if name != "PreToolUse"
+            // Cursor's `preToolUse` reaches Claude-format hooks too.
+            Some(name) if name != "PreToolUse" && name != "preToolUse"
         ),
         Err(_) => true,
     }

@@ -571,7 +571,7 @@ fn parse_settings(text: &str) -> Result<Map<String, Value>, SettingsError> {
 }
 
 /// Parses JSON, turning a syntax error into [`SettingsError::InvalidJson`].
-fn parse_json(text: &str) -> Result<Value, SettingsError> {
+pub(crate) fn parse_json(text: &str) -> Result<Value, SettingsError> {
     serde_json::from_str(text).map_err(|error| {
         let (line, column) = (error.line(), error.column());
         let full = error.to_string();

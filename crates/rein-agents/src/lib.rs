@@ -4,9 +4,14 @@
 
 pub mod claude_code;
 pub mod codex;
+pub mod copilot;
+pub mod cursor;
 pub mod dialect;
+pub mod flat_hooks;
+pub mod gemini_cli;
 pub(crate) mod hook_payload;
 pub mod hooks_file;
+pub mod opencode;
 
 pub use dialect::{Answer, Capabilities, Dialect, Rendered};
 

@@ -114,3 +114,18 @@ impl ToolCall {
 }
 
 pub use rein_call::one_line;
+
+/// Marks a `tool_use_id` made by rein for an agent whose tool events carry none (Gemini CLI,
+/// Copilot CLI): a key of the call's content. The recorder pairs a result with the oldest call of
+/// that key still pending, and numbers the calls (`<key>#1`, `<key>#2`, …).
+pub const CONTENT_KEY_PREFIX: &str = "rein-key:";
+
+/// The content key of a call, for agents without tool-call ids: the same tool with the same input
+/// gives the same key, before and after it runs.
+pub fn content_key(tool: &str, input: &Value) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(tool.as_bytes());
+    h.update(&[0]);
+    h.update(input.to_string().as_bytes());
+    format!("{CONTENT_KEY_PREFIX}{}", &h.finalize().to_hex()[..24])
+}

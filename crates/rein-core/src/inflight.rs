@@ -235,9 +235,11 @@ pub fn closed_by(conn: &Connection, session: i64, end: ThreadEnd<'_>) -> Result<
             agent_id,
             tool_use_id,
         } => (
+            // A content key (agents without tool-call ids) stands for `<key>#<n>`.
             "SELECT id, claims IS NOT NULL FROM steps
               WHERE session_id = ?1 AND status = 'pending' AND agent_id IS ?2
-                AND tool_use_id != ?3 AND claims IS NOT NULL",
+                AND tool_use_id != ?3 AND substr(tool_use_id, 1, length(?3) + 1) != ?3 || '#'
+                AND claims IS NOT NULL",
             agent_id.unwrap_or_default(),
             tool_use_id,
         ),

@@ -1001,13 +1001,14 @@ fn completing_claims(
     call: &ToolCall,
 ) -> Result<(Option<i64>, Claims)> {
     let row: Option<(i64, Option<String>)> = match at.session {
-        Some(session) => conn
-            .query_row(
-                "SELECT id, claims FROM steps WHERE session_id = ?1 AND tool_use_id = ?2",
-                params![session, call.tool_use_id],
+        Some(session) => match find_step(conn, session, call, false)? {
+            Some(id) => Some(conn.query_row(
+                "SELECT id, claims FROM steps WHERE id = ?1",
+                [id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?,
+            )?),
+            None => None,
+        },
         None => None,
     };
     let claims = match row.as_ref().and_then(|(_, c)| c.as_deref()) {
@@ -1164,7 +1165,7 @@ fn apply_kind(
             Ok(None)
         }
         EventKind::ToolPre(call) => {
-            let step = ensure_step(tx, session, call, now)?;
+            let step = ensure_step(tx, session, call, now, true)?;
             // What it may change while it runs, and who runs it (see `inflight`).
             // The agent process is trusted only if every hook of the session saw the same one
             // (a wrapper process between agent and hook is gone after each hook).
@@ -1189,7 +1190,7 @@ fn apply_kind(
             response,
             duration_ms,
         } => {
-            let step = ensure_step(tx, session, call, now)?;
+            let step = ensure_step(tx, session, call, now, false)?;
             tx.execute(
                 // `error = NULL`: a step closed early (its thread seemed to move on) and then
                 // completed keeps no closing note.
@@ -1210,7 +1211,7 @@ fn apply_kind(
             interrupted,
             duration_ms,
         } => {
-            let step = ensure_step(tx, session, call, now)?;
+            let step = ensure_step(tx, session, call, now, false)?;
             let error = if *interrupted {
                 format!("interrupted: {error}")
             } else {
@@ -1229,7 +1230,7 @@ fn apply_kind(
             Ok(Some(step))
         }
         EventKind::ToolDenied { call, reason } => {
-            let step = ensure_step(tx, session, call, now)?;
+            let step = ensure_step(tx, session, call, now, false)?;
             tx.execute(
                 "UPDATE steps SET status = 'denied', error = ?1, ended_at = ?2 WHERE id = ?3",
                 params![truncate_str(reason, MAX_AUDIT_STRING), now, step],
@@ -1277,17 +1278,73 @@ fn apply_kind(
 }
 
 /// Finds or creates the step of a tool call (a missed PreToolUse must not lose the step).
-fn ensure_step(tx: &Connection, session: i64, call: &ToolCall, now: Micros) -> Result<i64> {
-    if let Some(id) = tx
+/// The step a tool event is about, if rein has it: by the agent's tool-call id, or (for a content
+/// key, see [`crate::event::content_key`]) the oldest step of that key still pending, unless the
+/// event starts a call, which is always a new step.
+fn find_step(
+    conn: &Connection,
+    session: i64,
+    call: &ToolCall,
+    starts: bool,
+) -> Result<Option<i64>> {
+    if !call
+        .tool_use_id
+        .starts_with(crate::event::CONTENT_KEY_PREFIX)
+    {
+        return Ok(conn
+            .query_row(
+                "SELECT id FROM steps WHERE session_id = ?1 AND tool_use_id = ?2",
+                params![session, call.tool_use_id],
+                |r| r.get(0),
+            )
+            .optional()?);
+    }
+    if starts {
+        return Ok(None);
+    }
+    Ok(conn
         .query_row(
-            "SELECT id FROM steps WHERE session_id = ?1 AND tool_use_id = ?2",
+            // A step closed early for want of a result (its thread seemed to move on) is taken
+            // only when no step of the key is pending: its result came late.
+            "SELECT id FROM steps WHERE session_id = ?1
+                AND substr(tool_use_id, 1, length(?2) + 1) = ?2 || '#'
+                AND (status = 'pending' OR (status IN ('lost', 'denied')
+                     AND error LIKE 'no result was reported%'))
+              ORDER BY status != 'pending', id LIMIT 1",
             params![session, call.tool_use_id],
             |r| r.get(0),
         )
-        .optional()?
+        .optional()?)
+}
+
+/// The id a new step gets: the agent's, or its content key numbered (`<key>#<n>`).
+fn new_step_id(conn: &Connection, session: i64, call: &ToolCall) -> Result<String> {
+    if !call
+        .tool_use_id
+        .starts_with(crate::event::CONTENT_KEY_PREFIX)
     {
+        return Ok(call.tool_use_id.clone());
+    }
+    let n: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM steps WHERE session_id = ?1
+            AND substr(tool_use_id, 1, length(?2) + 1) = ?2 || '#'",
+        params![session, call.tool_use_id],
+        |r| r.get(0),
+    )?;
+    Ok(format!("{}#{}", call.tool_use_id, n + 1))
+}
+
+fn ensure_step(
+    tx: &Connection,
+    session: i64,
+    call: &ToolCall,
+    now: Micros,
+    starts: bool,
+) -> Result<i64> {
+    if let Some(id) = find_step(tx, session, call, starts)? {
         return Ok(id);
     }
+    let tool_use_id = new_step_id(tx, session, call)?;
     let turn = find_turn(tx, session, call.prompt_id.as_deref(), now)?;
     let input = truncate_strings(call.input.clone(), MAX_STEP_STRING);
     let action = truncate_strings(
@@ -1301,7 +1358,7 @@ fn ensure_step(tx: &Connection, session: i64, call: &ToolCall, now: Micros) -> R
         params![
             session,
             turn,
-            call.tool_use_id,
+            tool_use_id,
             call.agent_id,
             call.tool,
             input.to_string(),

@@ -203,6 +203,41 @@ impl Engine {
     pub fn decide(&self, call: &Check<'_>) -> Result<Decided, EngineError> {
         gate::check(self, call)
     }
+
+    /// The gate's verdict on a PreToolUse without recording anything, for a second hook of rein
+    /// on the same event (Cursor runs Claude Code's hooks as well as its own, and the Cursor hook
+    /// records). Fails closed like [`Engine::gate`]: an error or a panic is a deny.
+    pub fn gate_unrecorded(&self, event: &rein_core::event::Event) -> GateVerdict {
+        let rein_core::event::EventKind::ToolPre(call) = &event.kind else {
+            return undecided(rein_core::config::OnError::Deny, "not a PreToolUse event");
+        };
+        let check = Check {
+            call,
+            cwd: Path::new(&event.cwd),
+            agent: &event.agent,
+            session: &event.session_id,
+            permission_mode: event.permission_mode.as_deref().unwrap_or(""),
+        };
+        let decided =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.decide(&check)));
+        match decided {
+            Ok(Ok(d)) => {
+                let enforced = d.mode == rein_core::config::GateMode::Enforce;
+                let tell = match (enforced, d.decision.answer) {
+                    (false, _) | (true, Answer::Allow) => Tell::Nothing,
+                    (true, Answer::Ask) => Tell::Ask(format!("rein: {}", d.decision.reason)),
+                    (true, Answer::Deny) => Tell::Deny(format!("rein: {}", d.decision.reason)),
+                };
+                GateVerdict {
+                    tell,
+                    answer: Some(d.decision.answer),
+                    failure: None,
+                }
+            }
+            Ok(Err(e)) => undecided(rein_core::config::OnError::Deny, &e.to_string()),
+            Err(_) => undecided(rein_core::config::OnError::Deny, "the gate panicked"),
+        }
+    }
 }
 
 /// A call to decide without recording it.

@@ -40,7 +40,17 @@ impl Dialect for ClaudeCode {
     }
 
     fn parse(&self, payload: &[u8], _event: Option<&str>) -> Result<Event, PayloadError> {
-        parse(payload)
+        if payload.len() > MAX_PAYLOAD_BYTES {
+            return Err(PayloadError::TooLarge(payload.len()));
+        }
+        let raw: Value =
+            serde_json::from_slice(payload).map_err(|e| PayloadError::NotJson(e.to_string()))?;
+        // Cursor runs the hooks of Claude Code's settings too, with its own payloads: the event
+        // is Cursor's (its agent says so, and its dialect answers it).
+        if crate::cursor::is_cursor_payload(&raw) {
+            return crate::cursor::parse_value(raw);
+        }
+        from_value(raw)
     }
 
     fn may_be_gate(&self, payload: &[u8], _event: Option<&str>) -> bool {

@@ -1,6 +1,6 @@
 //! `rein doctor`: is rein installed, firing, and healthy? Says exactly what to fix.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use rein_agents::claude_code::settings;
@@ -95,6 +95,31 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     for scope in [Scope::User, Scope::Project] {
         if let Ok(path) = super::init::codex_hooks_path(scope, root.as_deref()) {
             codex_check(scope, &path, &mut checks, &mut installed_anywhere);
+        }
+    }
+    // Gemini CLI: rein's hooks in its settings.json, and a command that still exists (a hook
+    // left behind after rein is gone blocks every tool call there).
+    for scope in [Scope::User, Scope::Project] {
+        if let Ok(path) = super::init::gemini_settings_path(scope, root.as_deref()) {
+            gemini_check(scope, &path, &mut checks, &mut installed_anywhere);
+        }
+    }
+    // Copilot CLI: rein's hooks file, and any rein hook left in its other hook files.
+    for scope in [Scope::User, Scope::Project] {
+        if let Ok((_, places)) = super::init::copilot_places(scope, root.as_deref()) {
+            copilot_check(scope, &places, &mut checks, &mut installed_anywhere);
+        }
+    }
+    // Cursor: rein's hooks in its hooks.json, and a command that still exists.
+    for scope in [Scope::User, Scope::Project] {
+        if let Ok(path) = super::init::cursor_hooks_path(scope, root.as_deref()) {
+            cursor_check(scope, &path, &mut checks, &mut installed_anywhere);
+        }
+    }
+    // opencode: rein's plugin, current, and running a rein that exists.
+    for scope in [Scope::User, Scope::Project] {
+        if let Ok(dirs) = super::init::opencode_plugin_dirs(scope, root.as_deref()) {
+            opencode_check(scope, &dirs, &mut checks, &mut installed_anywhere);
         }
     }
     if !installed_anywhere {
@@ -343,6 +368,247 @@ fn hooks_check(scope: Scope, path: &Path, checks: &mut Vec<Check>, installed: &m
                 "rein init{scope_flag} (re-points the hooks at this binary)"
             )),
         ));
+    }
+}
+
+/// rein's Gemini CLI hooks in `path`: installed, and runnable.
+fn gemini_check(scope: Scope, path: &Path, checks: &mut Vec<Check>, installed: &mut bool) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return;
+    };
+    let flag = if scope == Scope::Project {
+        " --scope project"
+    } else {
+        ""
+    };
+    let hooks = match rein_agents::gemini_cli::settings::find_rein_hooks(&text) {
+        Ok(h) if h.is_empty() => return,
+        Ok(h) => h,
+        Err(e) => {
+            checks.push(check(
+                "gemini-cli",
+                Status::Fail,
+                format!("cannot read {}: {e}", path.display()),
+                Some("fix the file by hand".into()),
+            ));
+            return;
+        }
+    };
+    *installed = true;
+    let program = hook_program(&hooks[0].command);
+    if runnable(&program) {
+        checks.push(check(
+            "gemini-cli",
+            Status::Ok,
+            format!("installed in {} ({} events)", path.display(), hooks.len()),
+            None,
+        ));
+    } else {
+        checks.push(check(
+            "gemini-cli",
+            Status::Fail,
+            format!(
+                "{} runs `{}`, which is not found: Gemini CLI blocks every tool call while this hook is there",
+                path.display(),
+                hooks[0].command
+            ),
+            Some(format!("rein init --agent gemini-cli{flag} (or --uninstall)")),
+        ));
+    }
+}
+
+/// rein's Copilot CLI hooks in the files of a scope: installed once, and runnable.
+fn copilot_check(scope: Scope, places: &[PathBuf], checks: &mut Vec<Check>, installed: &mut bool) {
+    let flag = if scope == Scope::Project {
+        " --scope project"
+    } else {
+        ""
+    };
+    let mut holding = Vec::new();
+    for path in places {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        match rein_agents::copilot::hooks::find_rein_hooks(&text) {
+            Ok(h) if h.is_empty() => {}
+            Ok(h) => holding.push((path, h)),
+            Err(_) if !text.contains("hook copilot") => {}
+            Err(e) => checks.push(check(
+                "copilot",
+                Status::Warn,
+                format!("cannot read {}: {e}", path.display()),
+                Some("fix the file by hand".into()),
+            )),
+        }
+    }
+    if holding.is_empty() {
+        return;
+    }
+    *installed = true;
+    for (path, hooks) in &holding {
+        let program = hook_program(&hooks[0].command);
+        if !runnable(&program) {
+            checks.push(check(
+                "copilot",
+                Status::Fail,
+                format!(
+                    "{} runs `{}`, which is not found: Copilot CLI blocks every tool call while this hook is there",
+                    path.display(),
+                    hooks[0].command
+                ),
+                Some(format!("rein init --agent copilot{flag} (or --uninstall)")),
+            ));
+            return;
+        }
+    }
+    if holding.len() > 1 {
+        let files: Vec<String> = holding
+            .iter()
+            .map(|(p, _)| p.display().to_string())
+            .collect();
+        checks.push(check(
+            "copilot",
+            Status::Warn,
+            format!(
+                "rein's hooks are in {} files, so rein runs more than once per event: {}",
+                files.len(),
+                files.join(", ")
+            ),
+            Some(format!(
+                "rein init --agent copilot{flag} --uninstall && rein init --agent copilot{flag}"
+            )),
+        ));
+        return;
+    }
+    let (path, hooks) = &holding[0];
+    checks.push(check(
+        "copilot",
+        Status::Ok,
+        format!("installed in {} ({} events)", path.display(), hooks.len()),
+        None,
+    ));
+}
+
+/// rein's opencode plugin in the plugin directories of a scope.
+fn opencode_check(scope: Scope, dirs: &[PathBuf], checks: &mut Vec<Check>, installed: &mut bool) {
+    use rein_agents::opencode::{PLUGIN_FILE, plugin_program};
+    let flag = if scope == Scope::Project {
+        " --scope project"
+    } else {
+        ""
+    };
+    for dir in dirs {
+        let path = dir.join(PLUGIN_FILE);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        let Some(program) = plugin_program(&text) else {
+            continue;
+        };
+        *installed = true;
+        if !runnable(&program) {
+            checks.push(check(
+                "opencode",
+                Status::Fail,
+                format!(
+                    "{} runs `{program}`, which is not found: opencode blocks every tool call while this plugin is there",
+                    path.display()
+                ),
+                Some(format!("rein init --agent opencode{flag} (or --uninstall)")),
+            ));
+        } else if text != rein_agents::opencode::plugin_source(&program, timeout_of(&text)) {
+            checks.push(check(
+                "opencode",
+                Status::Warn,
+                format!(
+                    "{} is not the plugin this rein writes (edited, or from another version)",
+                    path.display()
+                ),
+                Some(format!("rein init --agent opencode{flag}")),
+            ));
+        } else {
+            checks.push(check(
+                "opencode",
+                Status::Ok,
+                format!("plugin installed: {}", path.display()),
+                None,
+            ));
+        }
+    }
+}
+
+/// The timeout, in seconds, a plugin of rein's was written with (0 if it cannot be read).
+fn timeout_of(plugin: &str) -> u32 {
+    plugin
+        .lines()
+        .find_map(|l| l.strip_prefix("const TIMEOUT_MS = "))
+        .and_then(|v| v.trim_end_matches(';').parse::<u32>().ok())
+        .map_or(0, |ms| ms / 1000)
+}
+
+/// rein's Cursor hooks in `path`: installed, and runnable.
+fn cursor_check(scope: Scope, path: &Path, checks: &mut Vec<Check>, installed: &mut bool) {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return;
+    };
+    let flag = if scope == Scope::Project {
+        " --scope project"
+    } else {
+        ""
+    };
+    let hooks = match rein_agents::cursor::find_rein_hooks(&text) {
+        Ok(h) if h.is_empty() => return,
+        Ok(h) => h,
+        Err(e) => {
+            checks.push(check(
+                "cursor",
+                Status::Fail,
+                format!("cannot read {}: {e}", path.display()),
+                Some("fix the file by hand".into()),
+            ));
+            return;
+        }
+    };
+    *installed = true;
+    if runnable(&hook_program(&hooks[0].command)) {
+        checks.push(check(
+            "cursor",
+            Status::Ok,
+            format!("installed in {} ({} events)", path.display(), hooks.len()),
+            None,
+        ));
+    } else {
+        checks.push(check(
+            "cursor",
+            Status::Fail,
+            format!(
+                "{} runs `{}`, which is not found: Cursor blocks every tool call while this hook is there",
+                path.display(),
+                hooks[0].command
+            ),
+            Some(format!("rein init --agent cursor{flag} (or --uninstall)")),
+        ));
+    }
+}
+
+/// The program of a `… hook <agent> …` command, unquoted.
+fn hook_program(command: &str) -> String {
+    command
+        .split(" hook ")
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches('\'')
+        .to_owned()
+}
+
+/// Whether a hook's program can be run: an existing file, or a name found on PATH.
+fn runnable(program: &str) -> bool {
+    if program.contains('/') {
+        Path::new(program).is_file()
+    } else {
+        host::non_empty("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
     }
 }
 

@@ -82,6 +82,16 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
+    // A payload another agent sent through this agent's hook (Cursor runs Claude Code's hooks)
+    // is answered in that agent's format; when rein's own hooks for that agent are installed
+    // too, they record the event, and this hook only answers.
+    let dialect = rein_agents::dialect::dialect(&event.agent).unwrap_or(dialect);
+    if dialect.name() != args.agent && own_hooks_installed(&event) {
+        if matches!(event.kind, EventKind::ToolPre(_)) {
+            return answer(dialect, &engine.gate_unrecorded(&event));
+        }
+        return print(&dialect.render_recorded());
+    }
     if matches!(event.kind, EventKind::ToolPre(_)) {
         let verdict = engine.gate(event);
         if let Some(failure) = &verdict.failure {
@@ -97,6 +107,35 @@ pub fn run(args: Args) -> ExitCode {
         note(failure);
     }
     print(&dialect.render_recorded())
+}
+
+/// Whether rein's hooks for the event's own agent are installed where that agent reads them
+/// (for Cursor: `~/.cursor/hooks.json`, or `.cursor/hooks.json` in a workspace root).
+fn own_hooks_installed(event: &rein_core::event::Event) -> bool {
+    if event.agent != rein_agents::cursor::AGENT {
+        return false;
+    }
+    let mut files = Vec::new();
+    if let Ok(path) = super::init::cursor_hooks_path(super::init::Scope::User, None) {
+        files.push(path);
+    }
+    let roots = event.raw.get("workspace_roots").and_then(|r| r.as_array());
+    for root in roots
+        .into_iter()
+        .flatten()
+        .take(16)
+        .filter_map(|r| r.as_str())
+    {
+        files.push(
+            std::path::Path::new(root)
+                .join(".cursor")
+                .join("hooks.json"),
+        );
+    }
+    files.iter().any(|f| {
+        std::fs::read_to_string(f)
+            .is_ok_and(|t| rein_agents::cursor::find_rein_hooks(&t).is_ok_and(|h| !h.is_empty()))
+    })
 }
 
 /// The engine for a hook: this host's setup, the agent process that ran the hook, and (debug

@@ -27,12 +27,16 @@ use crate::host;
 ///   rein init --scope project     # commit .claude/settings.json for the team (rein on PATH)
 ///   rein init --scope user        # every repository, in ~/.claude/settings.json
 ///   rein init --agent codex       # Codex, in ~/.codex/hooks.json, trusted
+///   rein init --agent gemini-cli  # Gemini CLI, in ~/.gemini/settings.json
+///   rein init --agent copilot     # Copilot CLI, in ~/.copilot/hooks/rein.json
+///   rein init --agent opencode    # opencode, a plugin in ~/.config/opencode/plugin/rein.js
+///   rein init --agent cursor      # Cursor, in ~/.cursor/hooks.json
 ///   rein init --uninstall         # remove rein's hooks, and nothing else
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
     /// The agent to install rein's hooks into.
-    #[arg(long, default_value = "claude-code", value_parser = ["claude-code", "codex"])]
+    #[arg(long, default_value = "claude-code", value_parser = ["claude-code", "codex", "gemini-cli", "copilot", "opencode", "cursor"])]
     agent: String,
     /// Which settings file to install into (default: local for Claude Code, user for Codex).
     #[arg(long, value_enum)]
@@ -79,6 +83,18 @@ fn worktree_or_err(root: Option<&Path>) -> crate::Result<&Path> {
 pub fn run(args: Args) -> crate::Result<ExitCode> {
     if args.agent == rein_agents::codex::AGENT {
         return codex(&args);
+    }
+    if args.agent == rein_agents::gemini_cli::AGENT {
+        return gemini(&args);
+    }
+    if args.agent == rein_agents::copilot::AGENT {
+        return copilot(&args);
+    }
+    if args.agent == rein_agents::opencode::AGENT {
+        return opencode(&args);
+    }
+    if args.agent == rein_agents::cursor::AGENT {
+        return cursor(&args);
     }
     let scope = args.scope.unwrap_or(Scope::Local);
     let cwd = host::current_dir()?;
@@ -342,6 +358,487 @@ fn codex(args: &Args) -> crate::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Gemini CLI's settings file of a scope: `$GEMINI_CLI_HOME/.gemini` (default: the home
+/// directory's) for every repository, or the repository's `.gemini/settings.json`.
+pub fn gemini_settings_path(scope: Scope, root: Option<&Path>) -> crate::Result<PathBuf> {
+    match scope {
+        Scope::User => {
+            let base = match host::non_empty("GEMINI_CLI_HOME") {
+                Some(h) => PathBuf::from(h),
+                None => host::home()?,
+            };
+            Ok(base.join(".gemini").join("settings.json"))
+        }
+        Scope::Project => Ok(worktree_or_err(root)?.join(".gemini").join("settings.json")),
+        Scope::Local => Err(CommandError::user(
+            "Gemini CLI has no personal settings file per repository",
+        )
+        .hint("use `--scope user` (the default for Gemini CLI: every repository) or `--scope project`")),
+    }
+}
+
+/// `rein init --agent gemini-cli`: rein's hooks in Gemini CLI's `settings.json`.
+fn gemini(args: &Args) -> crate::Result<ExitCode> {
+    use rein_agents::gemini_cli::settings as gemini_settings;
+    let scope = args.scope.unwrap_or(Scope::User);
+    let cwd = host::current_dir()?;
+    let root = rein_core::worktree::find_root(&cwd);
+    let path = gemini_settings_path(scope, root.as_deref())?;
+    let home = host::rein_home()?;
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(CommandError::user(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    let refuse = |e: settings::SettingsError| {
+        CommandError::user(format!(
+            "{} is not a settings file rein can edit: {e}",
+            path.display()
+        ))
+        .hint("fix it by hand first; rein never overwrites a file it cannot read")
+    };
+    if args.uninstall {
+        let Some(text) = existing else {
+            say(&format!(
+                "Nothing to remove: {} does not exist.",
+                path.display()
+            ))?;
+            return Ok(ExitCode::SUCCESS);
+        };
+        let out = gemini_settings::uninstall(&text).map_err(refuse)?;
+        if !out.changed {
+            say(&format!(
+                "Nothing to remove: no rein hooks in {}.",
+                path.display()
+            ))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        backup(&home, &path, &text)?;
+        if out.left_empty {
+            std::fs::remove_file(&path)?;
+        } else {
+            write_settings(&path, &out.text)?;
+        }
+        // A hook left behind after rein is gone would block every tool call in Gemini CLI.
+        say(&format!(
+            "Removed {} rein hook(s) from {}.",
+            out.removed,
+            path.display()
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let command = hook_command(scope, rein_agents::gemini_cli::AGENT)?;
+    let out =
+        gemini_settings::install(existing.as_deref(), &command, args.timeout).map_err(refuse)?;
+    if out.changed {
+        if let Some(text) = &existing {
+            backup(&home, &path, text)?;
+        }
+        write_settings(&path, &out.text)?;
+        say(&format!("Installed rein's hooks into {}", path.display()))?;
+    } else {
+        say(&format!(
+            "rein's hooks are already installed in {}",
+            path.display()
+        ))?;
+    }
+    say(&format!("  command: {command}"))?;
+    say(
+        "note: Gemini CLI runs hooks only in a trusted folder; if rein is removed, remove its hooks first (`rein init --agent gemini-cli --uninstall`), or Gemini CLI blocks every tool call",
+    )?;
+    if let Some(root) = &root
+        && !args.no_baseline
+    {
+        take_baseline(&home, root)?;
+    }
+    say(&format!("Store: {}", home.display()))?;
+    say("Next: use Gemini CLI as usual, then `rein log`. `rein doctor` checks the setup.")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Copilot CLI's home: `$COPILOT_HOME`, default `~/.copilot`.
+fn copilot_home() -> crate::Result<PathBuf> {
+    match host::non_empty("COPILOT_HOME") {
+        Some(h) => Ok(PathBuf::from(h)),
+        None => Ok(host::home()?.join(".copilot")),
+    }
+}
+
+/// The file of rein's own Copilot hooks in a scope, and every file of that scope Copilot reads
+/// hooks from (where a rein hook may be left behind).
+pub fn copilot_places(scope: Scope, root: Option<&Path>) -> crate::Result<(PathBuf, Vec<PathBuf>)> {
+    use rein_agents::copilot::hooks::REIN_FILE;
+    let (hooks_dir, settings) = match scope {
+        Scope::User => {
+            let home = copilot_home()?;
+            let settings = ["settings.json", "config.json", "settings.local.json"]
+                .map(|name| home.join(name))
+                .to_vec();
+            (home.join("hooks"), settings)
+        }
+        Scope::Project => {
+            let github = worktree_or_err(root)?.join(".github");
+            (
+                github.join("hooks"),
+                vec![github.join("copilot").join("settings.json")],
+            )
+        }
+        Scope::Local => {
+            return Err(CommandError::user(
+                "Copilot CLI has no personal hook file per repository",
+            )
+            .hint("use `--scope user` (the default for Copilot CLI: every repository) or `--scope project`"));
+        }
+    };
+    let mut places = settings;
+    if let Ok(entries) = std::fs::read_dir(&hooks_dir) {
+        // Bounded: a hooks directory is a handful of files.
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .take(1000)
+            .collect();
+        files.sort();
+        places.extend(files);
+    }
+    let own = hooks_dir.join(REIN_FILE);
+    if !places.contains(&own) {
+        places.push(own.clone());
+    }
+    Ok((own, places))
+}
+
+/// `rein init --agent copilot`: rein's own hooks file in Copilot's format; uninstall also
+/// removes rein's hooks from every other file of the scope (a leftover blocks every call).
+fn copilot(args: &Args) -> crate::Result<ExitCode> {
+    use rein_agents::copilot::hooks as copilot_hooks;
+    let scope = args.scope.unwrap_or(Scope::User);
+    let cwd = host::current_dir()?;
+    let root = rein_core::worktree::find_root(&cwd);
+    let (own, places) = copilot_places(scope, root.as_deref())?;
+    let home = host::rein_home()?;
+    let read = |p: &Path| -> crate::Result<Option<String>> {
+        match std::fs::read_to_string(p) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(CommandError::user(format!(
+                "cannot read {}: {e}",
+                p.display()
+            ))),
+        }
+    };
+    if args.uninstall {
+        let mut removed = 0;
+        for path in &places {
+            let Some(text) = read(path)? else { continue };
+            let out = match copilot_hooks::uninstall(&text) {
+                Ok(out) => out,
+                // A file rein cannot read is Copilot's business unless it may hold rein's hook.
+                Err(_) if !text.contains("hook copilot") => continue,
+                Err(e) => {
+                    return Err(CommandError::user(format!(
+                        "{} is not a file rein can edit: {e}",
+                        path.display()
+                    ))
+                    .hint("fix it by hand first; rein never overwrites a file it cannot read"));
+                }
+            };
+            if !out.changed {
+                continue;
+            }
+            backup(&home, path, &text)?;
+            if out.left_empty {
+                std::fs::remove_file(path)?;
+            } else {
+                rein_core::store::write_atomic(path, out.text.as_bytes(), 0o644)?;
+            }
+            say(&format!(
+                "Removed {} rein hook(s) from {}.",
+                out.removed,
+                path.display()
+            ))?;
+            removed += out.removed;
+        }
+        if removed == 0 {
+            say(&format!(
+                "Nothing to remove: no rein hooks for Copilot CLI in {}.",
+                own.parent().unwrap_or(&own).display()
+            ))?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let command = hook_command(scope, rein_agents::copilot::AGENT)?;
+    let text = copilot_hooks::rein_file(&command, args.timeout);
+    let existing = read(&own)?;
+    if existing.as_deref() == Some(text.as_str()) {
+        say(&format!(
+            "rein's hooks are already installed in {}",
+            own.display()
+        ))?;
+    } else {
+        if let Some(old) = &existing {
+            backup(&home, &own, old)?;
+        }
+        if let Some(dir) = own.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| CommandError::user(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        rein_core::store::write_atomic(&own, text.as_bytes(), 0o644)?;
+        say(&format!("Installed rein's hooks into {}", own.display()))?;
+    }
+    say(&format!("  command: {command} --event <event>"))?;
+    // rein's hooks elsewhere in the scope would run rein twice per event.
+    for path in places.iter().filter(|p| **p != own) {
+        if let Some(text) = read(path)?
+            && copilot_hooks::find_rein_hooks(&text).is_ok_and(|h| !h.is_empty())
+        {
+            say(&format!(
+                "warning: {} also runs rein's hooks; remove them there (`rein init --agent copilot --uninstall` removes every copy, then install again)",
+                path.display()
+            ))?;
+        }
+    }
+    if scope == Scope::Project {
+        say(
+            "note: Copilot CLI loads a repository's hooks only in a trusted folder, silently skipping them otherwise",
+        )?;
+    }
+    say(
+        "note: if rein is removed, remove its hooks first (`rein init --agent copilot --uninstall`), or Copilot CLI blocks every tool call",
+    )?;
+    if let Some(root) = &root
+        && !args.no_baseline
+    {
+        take_baseline(&home, root)?;
+    }
+    say(&format!("Store: {}", home.display()))?;
+    say("Next: use Copilot CLI as usual, then `rein log`. `rein doctor` checks the setup.")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The rein a hook runs: `rein` from PATH for a file the team commits, else this binary.
+fn hook_program(scope: Scope) -> crate::Result<String> {
+    if scope == Scope::Project {
+        return Ok("rein".to_owned());
+    }
+    let exe = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|e| CommandError::internal(format!("cannot locate the rein binary: {e}")))?;
+    exe.to_str().map(str::to_owned).ok_or_else(|| {
+        CommandError::user(format!(
+            "the rein binary's path is not UTF-8: {}",
+            exe.display()
+        ))
+    })
+}
+
+/// opencode's plugin directories of a scope (`plugin/` is where rein installs; `plugins/` is
+/// read too), under `$XDG_CONFIG_HOME/opencode` (default `~/.config/opencode`) or the
+/// repository's `.opencode`.
+pub fn opencode_plugin_dirs(scope: Scope, root: Option<&Path>) -> crate::Result<[PathBuf; 2]> {
+    let base = match scope {
+        Scope::User => match host::non_empty("XDG_CONFIG_HOME") {
+            Some(dir) => PathBuf::from(dir),
+            None => host::home()?.join(".config"),
+        }
+        .join("opencode"),
+        Scope::Project => worktree_or_err(root)?.join(".opencode"),
+        Scope::Local => {
+            return Err(CommandError::user(
+                "opencode has no personal plugin directory per repository",
+            )
+            .hint("use `--scope user` (the default for opencode: every repository) or `--scope project`"));
+        }
+    };
+    Ok([base.join("plugin"), base.join("plugins")])
+}
+
+/// `rein init --agent opencode`: rein's plugin in opencode's plugin directory.
+fn opencode(args: &Args) -> crate::Result<ExitCode> {
+    use rein_agents::opencode::{PLUGIN_FILE, plugin_program, plugin_source};
+    let scope = args.scope.unwrap_or(Scope::User);
+    let cwd = host::current_dir()?;
+    let root = rein_core::worktree::find_root(&cwd);
+    let dirs = opencode_plugin_dirs(scope, root.as_deref())?;
+    let path = dirs[0].join(PLUGIN_FILE);
+    let home = host::rein_home()?;
+    let read = |p: &Path| -> crate::Result<Option<String>> {
+        match std::fs::read_to_string(p) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(CommandError::user(format!(
+                "cannot read {}: {e}",
+                p.display()
+            ))),
+        }
+    };
+    if args.uninstall {
+        let mut removed = 0;
+        for dir in &dirs {
+            let p = dir.join(PLUGIN_FILE);
+            let Some(text) = read(&p)? else { continue };
+            if plugin_program(&text).is_none() {
+                say(&format!("Kept {}: it is not rein's plugin.", p.display()))?;
+                continue;
+            }
+            backup(&home, &p, &text)?;
+            std::fs::remove_file(&p)?;
+            say(&format!("Removed rein's plugin {}.", p.display()))?;
+            removed += 1;
+        }
+        if removed == 0 {
+            say(&format!(
+                "Nothing to remove: no rein plugin in {}.",
+                dirs[0].display()
+            ))?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let program = hook_program(scope)?;
+    let source = plugin_source(&program, args.timeout);
+    let existing = read(&path)?;
+    if let Some(text) = &existing
+        && plugin_program(text).is_none()
+    {
+        return Err(CommandError::user(format!(
+            "{} exists and is not rein's plugin",
+            path.display()
+        ))
+        .hint("move it away first; rein never overwrites a file it did not write"));
+    }
+    if existing.as_deref() == Some(source.as_str()) {
+        say(&format!(
+            "rein's plugin is already installed: {}",
+            path.display()
+        ))?;
+    } else {
+        if let Some(old) = &existing {
+            backup(&home, &path, old)?;
+        }
+        std::fs::create_dir_all(&dirs[0])
+            .map_err(|e| CommandError::user(format!("cannot create {}: {e}", dirs[0].display())))?;
+        rein_core::store::write_atomic(&path, source.as_bytes(), 0o644)?;
+        say(&format!("Installed rein's plugin: {}", path.display()))?;
+    }
+    say(&format!("  runs: {program} hook opencode"))?;
+    say(
+        "note: opencode skips a broken plugin silently and `opencode --pure` runs none; if rein is removed, remove its plugin first (`rein init --agent opencode --uninstall`), or opencode blocks every tool call",
+    )?;
+    if let Some(root) = &root
+        && !args.no_baseline
+    {
+        take_baseline(&home, root)?;
+    }
+    say(&format!("Store: {}", home.display()))?;
+    say("Next: use opencode as usual, then `rein log`. `rein doctor` checks the setup.")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Cursor's `hooks.json` of a scope: `~/.cursor/hooks.json`, or the repository's
+/// `.cursor/hooks.json`.
+pub fn cursor_hooks_path(scope: Scope, root: Option<&Path>) -> crate::Result<PathBuf> {
+    match scope {
+        Scope::User => Ok(host::home()?.join(".cursor").join("hooks.json")),
+        Scope::Project => Ok(worktree_or_err(root)?.join(".cursor").join("hooks.json")),
+        Scope::Local => Err(CommandError::user(
+            "Cursor has no personal hook file per repository",
+        )
+        .hint("use `--scope user` (the default for Cursor: every repository) or `--scope project`")),
+    }
+}
+
+/// `rein init --agent cursor`: rein's hooks in Cursor's `hooks.json`, failing closed.
+fn cursor(args: &Args) -> crate::Result<ExitCode> {
+    let scope = args.scope.unwrap_or(Scope::User);
+    let cwd = host::current_dir()?;
+    let root = rein_core::worktree::find_root(&cwd);
+    let path = cursor_hooks_path(scope, root.as_deref())?;
+    let home = host::rein_home()?;
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(CommandError::user(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    let refuse = |e: settings::SettingsError| {
+        CommandError::user(format!(
+            "{} is not a hooks file rein can edit: {e}",
+            path.display()
+        ))
+        .hint("fix it by hand first; rein never overwrites a file it cannot read")
+    };
+    if args.uninstall {
+        let Some(text) = existing else {
+            say(&format!(
+                "Nothing to remove: {} does not exist.",
+                path.display()
+            ))?;
+            return Ok(ExitCode::SUCCESS);
+        };
+        let out = rein_agents::cursor::uninstall(&text).map_err(refuse)?;
+        if !out.changed {
+            say(&format!(
+                "Nothing to remove: no rein hooks in {}.",
+                path.display()
+            ))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        backup(&home, &path, &text)?;
+        if out.left_empty {
+            std::fs::remove_file(&path)?;
+        } else {
+            rein_core::store::write_atomic(&path, out.text.as_bytes(), 0o644)?;
+        }
+        say(&format!(
+            "Removed {} rein hook(s) from {}.",
+            out.removed,
+            path.display()
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let command = hook_command(scope, rein_agents::cursor::AGENT)?;
+    let (text, changed) = rein_agents::cursor::install(existing.as_deref(), &command, args.timeout)
+        .map_err(refuse)?;
+    if changed {
+        if let Some(old) = &existing {
+            backup(&home, &path, old)?;
+        }
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| CommandError::user(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        rein_core::store::write_atomic(&path, text.as_bytes(), 0o644)?;
+        say(&format!("Installed rein's hooks into {}", path.display()))?;
+    } else {
+        say(&format!(
+            "rein's hooks are already installed in {}",
+            path.display()
+        ))?;
+    }
+    say(&format!("  command: {command}"))?;
+    say(
+        "note: rein's Cursor hooks fail closed (a call is blocked when rein cannot answer); Cursor also runs rein's Claude Code hooks if you installed them, and rein records each event once",
+    )?;
+    if let Some(root) = &root
+        && !args.no_baseline
+    {
+        take_baseline(&home, root)?;
+    }
+    say(&format!("Store: {}", home.display()))?;
+    say("Next: use Cursor as usual, then `rein log`. `rein doctor` checks the setup.")?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Prints one line of progress. Installing is the job and printing is not: a reader that has
 /// gone (`rein init | head -1`) does not stop the install or the baseline.
 fn say(line: &str) -> crate::Result<()> {
@@ -354,15 +851,7 @@ fn hook_command(scope: Scope, agent: &str) -> crate::Result<String> {
     if scope == Scope::Project {
         return Ok(format!("rein hook {agent}"));
     }
-    let exe = std::env::current_exe()
-        .and_then(|p| p.canonicalize())
-        .map_err(|e| CommandError::internal(format!("cannot locate the rein binary: {e}")))?;
-    let exe = exe.to_str().ok_or_else(|| {
-        CommandError::user(format!(
-            "the rein binary's path is not UTF-8: {}",
-            exe.display()
-        ))
-    })?;
+    let exe = hook_program(scope)?;
     let quoted = if exe
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "/._-+".contains(c))

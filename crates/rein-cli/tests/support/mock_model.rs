@@ -403,6 +403,8 @@ fn route(request: &Request, shared: &Shared) -> Response {
         ("HEAD" | "GET", "/") => (Response::json(200, &json!({})), String::new()),
         ("POST", "/v1/messages") => messages(request, shared),
         ("POST", "/v1/responses") => responses(request, shared),
+        ("POST", "/v1/chat/completions") => chat_completions(request, shared),
+        ("POST", path) if path.starts_with("/v1beta/models/") => gemini(request, shared),
         ("POST", "/v1/messages/count_tokens") => (
             Response::json(200, &json!({"input_tokens": 1000})),
             String::new(),
@@ -635,6 +637,229 @@ fn responses(request: &Request, shared: &Shared) -> (Response, String) {
         },
         note,
     )
+}
+
+/// Answers `POST /v1/chat/completions` (OpenAI's Chat Completions API, as Copilot CLI speaks it
+/// with its own model provider): the turn is the number of assistant messages in `messages`, a
+/// script is chosen by a user message that contains its key, and tool calls are streamed as
+/// `tool_calls` deltas with the input as JSON arguments. A request without tools is a side
+/// request and gets the done text.
+fn chat_completions(request: &Request, shared: &Shared) -> (Response, String) {
+    let body: Value = match serde_json::from_slice(&request.body) {
+        Ok(body @ Value::Object(_)) => body,
+        Ok(_) => return bad_messages(shared, "body is not a JSON object"),
+        Err(e) => return bad_messages(shared, &format!("body is not JSON: {e}")),
+    };
+    let Some(messages) = body["messages"].as_array() else {
+        return bad_messages(shared, "body has no `messages` array");
+    };
+    lock(&shared.requests).push(body.clone());
+    let has_tools = body["tools"].as_array().is_some_and(|t| !t.is_empty());
+    let done = Turn::text(DONE_TEXT);
+    let (turn, script_index, turn_index, note) = if has_tools {
+        let turn_index = messages.iter().filter(|m| m["role"] == "assistant").count();
+        let texts: Vec<String> = messages
+            .iter()
+            .filter(|m| m["role"] == "user")
+            .map(|m| content_text(&m["content"]))
+            .collect();
+        let matched = shared
+            .scripts
+            .iter()
+            .enumerate()
+            .find(|(_, (key, _))| texts.iter().any(|t| t.contains(key.as_str())));
+        match matched {
+            Some((index, (key, turns))) => match turns.get(turn_index) {
+                Some(turn) => (
+                    turn,
+                    index,
+                    turn_index,
+                    format!(" script {index} ({key:?}) turn {turn_index}"),
+                ),
+                None => (
+                    &done,
+                    index,
+                    turn_index,
+                    format!(" script {index} ({key:?}) past end, done"),
+                ),
+            },
+            None => {
+                lock(&shared.unexpected).push("no script matches the chat request".into());
+                (
+                    &done,
+                    usize::MAX,
+                    turn_index,
+                    " no script matches, done".to_owned(),
+                )
+            }
+        }
+    } else {
+        (&done, usize::MAX, 0, " side request".to_owned())
+    };
+    let id = fresh_id("chatcmpl-");
+    let model = body["model"].as_str().unwrap_or("gpt-4.1").to_owned();
+    let chunk = |choices: Value| {
+        json!({"id": id, "object": "chat.completion.chunk", "created": 1_796_558_978u64,
+               "model": model, "choices": choices})
+    };
+    let mut out = String::new();
+    let mut push = |v: Value| out.push_str(&format!("data: {v}\n\n"));
+    push(chunk(
+        json!([{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]),
+    ));
+    let mut calls = 0;
+    for (i, block) in turn.blocks.iter().enumerate() {
+        match block {
+            Block::Text(text) => push(chunk(
+                json!([{"index": 0, "delta": {"content": text}, "finish_reason": null}]),
+            )),
+            Block::ToolUse { name, input } => {
+                push(chunk(json!([{"index": 0, "delta": {"tool_calls": [{
+                    "index": calls, "id": tool_use_id(script_index, turn_index, i), "type": "function",
+                    "function": {"name": name, "arguments": input.to_string()},
+                }]}, "finish_reason": null}])));
+                calls += 1;
+            }
+        }
+    }
+    let finish = if calls > 0 { "tool_calls" } else { "stop" };
+    push(chunk(
+        json!([{"index": 0, "delta": {}, "finish_reason": finish}]),
+    ));
+    let mut usage = chunk(json!([]));
+    usage["usage"] = json!({"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120});
+    push(usage);
+    out.push_str("data: [DONE]\n\n");
+    (
+        Response {
+            status: 200,
+            content_type: "text/event-stream",
+            body: out.into_bytes(),
+        },
+        note,
+    )
+}
+
+/// Answers the Gemini API (`…:streamGenerateContent?alt=sse` and `…:generateContent`), as
+/// Gemini CLI speaks it. A request with tools is the conversation: its turn is the number of
+/// `model` entries in `contents`, and a script is chosen by a user text that contains its key;
+/// tool calls are `functionCall` parts with the input as `args`. A request without tools is a
+/// side request (a next-speaker check, a summary): it gets JSON that fits its response schema.
+fn gemini(request: &Request, shared: &Shared) -> (Response, String) {
+    let body: Value = match serde_json::from_slice(&request.body) {
+        Ok(body @ Value::Object(_)) => body,
+        Ok(_) => return bad_messages(shared, "body is not a JSON object"),
+        Err(e) => return bad_messages(shared, &format!("body is not JSON: {e}")),
+    };
+    let Some(contents) = body["contents"].as_array() else {
+        return bad_messages(shared, "body has no `contents` array");
+    };
+    lock(&shared.requests).push(body.clone());
+    let streaming = request.path().ends_with(":streamGenerateContent");
+    let has_tools = body["tools"].as_array().is_some_and(|t| !t.is_empty());
+    let (parts, note) = if has_tools {
+        let turn_index = contents.iter().filter(|c| c["role"] == "model").count();
+        let texts: Vec<&str> = contents
+            .iter()
+            .filter(|c| c["role"] == "user")
+            .flat_map(|c| c["parts"].as_array().into_iter().flatten())
+            .filter_map(|p| p["text"].as_str())
+            .collect();
+        let matched = shared
+            .scripts
+            .iter()
+            .enumerate()
+            .find(|(_, (key, _))| texts.iter().any(|t| t.contains(key.as_str())));
+        let done = Turn::text(DONE_TEXT);
+        let (turn, note) = match matched {
+            Some((index, (key, turns))) => match turns.get(turn_index) {
+                Some(turn) => (turn, format!(" script {index} ({key:?}) turn {turn_index}")),
+                None => (&done, format!(" script {index} ({key:?}) past end, done")),
+            },
+            None => {
+                lock(&shared.unexpected).push("no script matches the Gemini request".into());
+                (&done, " no script matches, done".to_owned())
+            }
+        };
+        let parts: Vec<Value> = turn
+            .blocks
+            .iter()
+            .map(|b| match b {
+                Block::Text(text) => json!({"text": text}),
+                Block::ToolUse { name, input } => {
+                    json!({"functionCall": {"name": name, "args": input}})
+                }
+            })
+            .collect();
+        (parts, note)
+    } else {
+        let schema = &body["generationConfig"]["responseJsonSchema"];
+        let schema = if schema.is_null() {
+            &body["generationConfig"]["responseSchema"]
+        } else {
+            schema
+        };
+        let text = if schema.is_null() {
+            DONE_TEXT.to_owned()
+        } else {
+            fitting(schema, 0).to_string()
+        };
+        (vec![json!({"text": text})], " side request".to_owned())
+    };
+    let chunk = json!({
+        "candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": "STOP", "index": 0}],
+        "usageMetadata": {"promptTokenCount": 100, "candidatesTokenCount": 20, "totalTokenCount": 120},
+        "modelVersion": "gemini-2.5-flash",
+    });
+    let response = if streaming {
+        Response {
+            status: 200,
+            content_type: "text/event-stream",
+            body: format!("data: {chunk}\r\n\r\n").into_bytes(),
+        }
+    } else {
+        Response::json(200, &chunk)
+    };
+    (response, note)
+}
+
+/// A JSON value that fits a (JSON or OpenAPI-style) schema: the user speaks next, strings are
+/// short, lists are empty. Bounded in depth.
+fn fitting(schema: &Value, depth: usize) -> Value {
+    if depth > 8 {
+        return Value::Null;
+    }
+    if let Some(options) = schema["enum"].as_array() {
+        return options
+            .iter()
+            .find(|o| o == &&json!("user"))
+            .or_else(|| options.first())
+            .cloned()
+            .unwrap_or(Value::Null);
+    }
+    let kind = schema["type"]
+        .as_str()
+        .unwrap_or("object")
+        .to_ascii_lowercase();
+    match kind.as_str() {
+        "object" => {
+            let mut out = serde_json::Map::new();
+            for (key, prop) in schema["properties"].as_object().into_iter().flatten() {
+                let value = if key == "next_speaker" {
+                    json!("user")
+                } else {
+                    fitting(prop, depth + 1)
+                };
+                out.insert(key.clone(), value);
+            }
+            Value::Object(out)
+        }
+        "array" => json!([]),
+        "string" => json!("done"),
+        "number" | "integer" => json!(0),
+        "boolean" => json!(false),
+        _ => Value::Null,
+    }
 }
 
 fn bad_messages(shared: &Shared, why: &str) -> (Response, String) {

@@ -3,5 +3,8 @@
 
 pub mod claude;
 pub mod codex;
+pub mod copilot;
+pub mod gemini;
 pub mod mock_model;
+pub mod opencode;
 pub mod rein;
