@@ -8,8 +8,13 @@
 //! exits, so SQLite neither checkpoints the WAL nor deletes it (and recreates it on the next
 //! hook): the difference between the passes is what that close-time work costs every hook.
 //!
-//! Knobs: `REIN_BENCH_N` (steps per tool, default 300), `REIN_BENCH_DIAG=0` (skip the diagnostic
-//! pass), `REIN_BENCH_QUICK=1` (a smoke run).
+//! A third pass times one shell step (PreToolUse and PostToolUse, with a file appended in
+//! between) in every agent's own payload format, through `rein hook <agent>`: each dialect is
+//! held to the same targets, and compared with Claude Code's same step in the same run.
+//!
+//! Knobs: `REIN_BENCH_N` (steps per tool, default 300), `REIN_BENCH_DIALECT_N` (shell steps per
+//! dialect, default 100), `REIN_BENCH_DIAG=0` (skip the diagnostic pass), `REIN_BENCH_QUICK=1`
+//! (a smoke run).
 
 mod common;
 
@@ -17,7 +22,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::{Bench, Rng, Samples, join_lines, ms, source_file, spawn_timed, target};
-use serde_json::json;
+use serde_json::{Value, json};
 
 const P50_TARGET_MS: f64 = 5.0;
 const P99_TARGET_MS: f64 = 15.0;
@@ -98,7 +103,53 @@ fn main() {
         print_table(held);
     }
 
+    let dialect_n = common::knob("REIN_BENCH_DIALECT_N", 100, 10);
     println!();
+    println!(
+        "per dialect: {dialect_n} shell steps each (+{warmup} warm-up), one hook process per event, \
+         the dialects interleaved"
+    );
+    let dialects = dialect_pass(&bench, dialect_n, warmup);
+    let claude = dialects
+        .iter()
+        .find(|(d, _, _)| *d == "claude-code")
+        .map(|(_, pre, post)| (Samples::new(pre.clone()), Samples::new(post.clone())))
+        .unwrap_or_else(|| common::die("no claude-code row"));
+    println!(
+        "{:<12} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10}",
+        "dialect", "pre p50", "pre p99", "post p50", "post p99", "pre/claude", "post/claude"
+    );
+    for (agent, pre, post) in &dialects {
+        let (pre, post) = (Samples::new(pre.clone()), Samples::new(post.clone()));
+        println!(
+            "{:<12} {:>9.2} {:>9.2} {:>9.2} {:>9.2} {:>9.2}x {:>9.2}x",
+            agent,
+            ms(pre.median()),
+            ms(pre.pct(99.0)),
+            ms(post.median()),
+            ms(post.pct(99.0)),
+            ms(pre.median()) / ms(claude.0.median()),
+            ms(post.median()) / ms(claude.1.median()),
+        );
+    }
+
+    println!();
+    for (agent, pre, post) in &dialects {
+        for (event, v) in [("pre", pre), ("post", post)] {
+            let s = Samples::new(v.clone());
+            let p50 = ms(s.median());
+            target(
+                &format!("hook_latency.dialect.{agent}.shell_{event}.p50"),
+                &format!("{p50:.2} ms"),
+                p50 / ms(base.median()),
+                p50 <= P50_TARGET_MS,
+                &format!(
+                    "p50 ≤ {P50_TARGET_MS} ms; baseline p50 {:.2} ms",
+                    ms(base.median())
+                ),
+            );
+        }
+    }
     for (name, v) in rows(&main_pass)
         .into_iter()
         .filter(|(name, _)| !name.contains("pooled"))
@@ -128,6 +179,118 @@ fn main() {
             ),
         );
     }
+}
+
+/// The agents timed in the dialect pass, with the hook arguments each is run with.
+const DIALECTS: &[&str] = &[
+    "claude-code",
+    "codex",
+    "gemini-cli",
+    "copilot",
+    "opencode",
+    "cursor",
+];
+
+/// One shell step's PreToolUse and PostToolUse payloads in `agent`'s format, with the hook
+/// arguments for each.
+fn shell_step(bench: &Bench, agent: &str, i: usize, command: &str) -> [(Vec<String>, Value); 2] {
+    let cwd = bench.root.display().to_string();
+    let session = format!("bench-{agent}");
+    let id = format!("call_{agent}_{i}");
+    let hook = |extra: &[&str]| {
+        let mut v = vec!["hook".to_owned(), agent.to_owned()];
+        v.extend(extra.iter().map(|s| (*s).to_owned()));
+        v
+    };
+    match agent {
+        "claude-code" | "codex" => {
+            let mut pre = json!({"session_id": session, "cwd": cwd, "hook_event_name": "PreToolUse",
+                "tool_name": "Bash", "tool_input": {"command": command}, "tool_use_id": id,
+                "transcript_path": "/tmp/rein-bench/t.jsonl", "permission_mode": "default",
+                "turn_id": "turn-1", "prompt_id": "prompt-1"});
+            let mut post = pre.clone();
+            post["hook_event_name"] = json!("PostToolUse");
+            post["tool_response"] = json!({"stdout": "", "stderr": "", "interrupted": false});
+            if agent == "codex" {
+                pre["model"] = json!("gpt-5.5");
+                post["model"] = json!("gpt-5.5");
+            }
+            [(hook(&[]), pre), (hook(&[]), post)]
+        }
+        "gemini-cli" => {
+            let pre = json!({"session_id": session, "cwd": cwd, "hook_event_name": "BeforeTool",
+                "tool_name": "run_shell_command", "tool_input": {"command": command}});
+            let mut post = pre.clone();
+            post["hook_event_name"] = json!("AfterTool");
+            post["tool_response"] = json!({"llmContent": "", "returnDisplay": ""});
+            [(hook(&[]), pre), (hook(&[]), post)]
+        }
+        "copilot" => {
+            let pre = json!({"sessionId": session, "cwd": cwd, "timestamp": 1,
+                "toolName": "bash", "toolArgs": {"command": command, "description": "bench"}});
+            let mut post = pre.clone();
+            post["toolResult"] = json!({"resultType": "success", "textResultForLlm": ""});
+            [
+                (hook(&["--event", "preToolUse"]), pre),
+                (hook(&["--event", "postToolUse"]), post),
+            ]
+        }
+        "opencode" => {
+            let pre = json!({"hook": "tool.execute.before", "cwd": cwd,
+                "input": {"tool": "bash", "sessionID": session, "callID": id},
+                "output": {"args": {"command": command}}});
+            let post = json!({"hook": "tool.execute.after", "cwd": cwd,
+                "input": {"tool": "bash", "sessionID": session, "callID": id,
+                          "args": {"command": command}},
+                "output": {"title": command, "output": "", "metadata": {"exit": 0}}});
+            [(hook(&[]), pre), (hook(&[]), post)]
+        }
+        _ => {
+            let pre = json!({"conversation_id": session, "generation_id": "gen-1",
+                "hook_event_name": "preToolUse", "session_id": session, "cursor_version": "1",
+                "workspace_roots": [cwd], "tool_name": "Shell", "tool_input": {"command": command},
+                "tool_use_id": id, "cwd": cwd});
+            let mut post = pre.clone();
+            post["hook_event_name"] = json!("postToolUse");
+            post["tool_output"] = json!("");
+            [(hook(&[]), pre), (hook(&[]), post)]
+        }
+    }
+}
+
+/// Pre and Post timings of `n` shell steps per dialect, the dialects interleaved step by step
+/// so that the machine's noise falls on all of them alike.
+fn dialect_pass(
+    bench: &Bench,
+    n: usize,
+    warmup: usize,
+) -> Vec<(&'static str, Vec<Duration>, Vec<Duration>)> {
+    let mut out: Vec<(&str, Vec<Duration>, Vec<Duration>)> = DIALECTS
+        .iter()
+        .map(|d| (*d, Vec::new(), Vec::new()))
+        .collect();
+    for i in 0..warmup + n {
+        for (agent, pre_t, post_t) in &mut out {
+            let rel = format!("notes/{agent}.txt");
+            let command = format!("echo step {i} >> {rel}");
+            let [(pre_args, pre), (post_args, post)] = shell_step(bench, agent, i, &command);
+            let pre_took = bench.hook_as(&as_strs(&pre_args), &pre);
+            let path = bench.abs(&rel);
+            let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+            text.push_str(&format!("step {i}\n"));
+            bench.write(&rel, text.as_bytes());
+            let post_took = bench.hook_as(&as_strs(&post_args), &post);
+            if i >= warmup {
+                pre_t.push(pre_took);
+                post_t.push(post_took);
+            }
+        }
+    }
+    out
+}
+
+fn as_strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
 }
 
 /// `n` Write steps and `n` Edit steps, interleaved with baseline spawns.

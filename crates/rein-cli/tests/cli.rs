@@ -99,8 +99,7 @@ fn help() {
         Usage: rein <COMMAND>
 
         Commands:
-          init         Install rein's hooks into Claude Code, so every session in this repository is
-                       recorded.
+          init         Install rein's hooks into your agents: every session recorded, every tool call gated.
           hook         Reads one hook payload on stdin, records it, and answers in the agent's format
           log          List recorded sessions, then their prompts, then their steps.
           show         Show one step: its prompt, tool input, outcome, decision and diff.

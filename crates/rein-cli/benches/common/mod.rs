@@ -202,6 +202,21 @@ impl Bench {
         took
     }
 
+    /// Runs `rein <args>` (a `hook` command of any agent) with `payload` on stdin; returns its
+    /// wall time. Dies if it failed or complained.
+    pub fn hook_as(&self, args: &[&str], payload: &Value) -> Duration {
+        let bytes = serde_json::to_vec(payload).unwrap_or_else(|e| die(e));
+        let (took, out) = spawn_timed(self.rein().args(args), &bytes);
+        if !out.status.success() || !out.stderr.is_empty() {
+            die(format!(
+                "rein {args:?} failed ({}): {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        took
+    }
+
     pub fn abs(&self, rel: &str) -> PathBuf {
         self.root.join(rel)
     }

@@ -1,4 +1,4 @@
-//! `rein init`: install rein's hooks into Claude Code's settings and take the baseline.
+//! `rein init`: install rein's hooks into agents' settings and take the baseline.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,37 +8,43 @@ use rein_agents::claude_code::settings;
 use crate::error::CommandError;
 use crate::host;
 
-/// Install rein's hooks into Claude Code, so every session in this repository is recorded.
+/// Install rein's hooks into your agents: every session recorded, every tool call gated.
 ///
-/// By default the hooks go into `.claude/settings.local.json` (personal, not committed), with
-/// the rein binary named by absolute path. rein merges with your own settings and hooks, keeps a
-/// backup of the previous file under $REIN_HOME/backups, validates what it writes (Claude Code
-/// silently ignores an invalid settings file), and is safe to run again.
+/// Without `--agent`, rein installs into every agent this machine and repository show signs of
+/// (their settings directory in your home or in this repository), or into Claude Code when there
+/// is none. `--agent all` takes every agent rein supports.
+///
+/// Claude Code's hooks go into `.claude/settings.local.json` (personal, not committed), with the
+/// rein binary named by absolute path; the other agents' into their user settings (every
+/// repository). `--scope` chooses another file. rein merges with your own settings and hooks,
+/// keeps a backup of the previous file under $REIN_HOME/backups, validates what it writes, and is
+/// safe to run again.
 ///
 /// It then records the baseline: the state of every file now, so later changes can be told
 /// apart and blamed.
 ///
-/// With `--agent codex` the hooks go into Codex's `hooks.json` (`$CODEX_HOME`, by default
-/// `~/.codex`, for every repository; or `.codex/hooks.json` with `--scope project`), and rein
-/// trusts them in Codex's `config.toml`: Codex skips a hook it has not trusted, silently.
+/// Codex runs a hook only if it is trusted, so rein also trusts its hooks in Codex's
+/// `config.toml`. opencode has no command hooks: rein installs a small plugin instead.
 ///
 /// Examples:
-///   rein init                     # this repository, just for you
-///   rein init --scope project     # commit .claude/settings.json for the team (rein on PATH)
-///   rein init --scope user        # every repository, in ~/.claude/settings.json
+///   rein init                     # the agents found here, each in its default place
+///   rein init --agent claude-code --scope project  # commit .claude/settings.json (rein on PATH)
+///   rein init --agent claude-code --scope user     # every repository, ~/.claude/settings.json
 ///   rein init --agent codex       # Codex, in ~/.codex/hooks.json, trusted
 ///   rein init --agent gemini-cli  # Gemini CLI, in ~/.gemini/settings.json
 ///   rein init --agent copilot     # Copilot CLI, in ~/.copilot/hooks/rein.json
 ///   rein init --agent opencode    # opencode, a plugin in ~/.config/opencode/plugin/rein.js
 ///   rein init --agent cursor      # Cursor, in ~/.cursor/hooks.json
-///   rein init --uninstall         # remove rein's hooks, and nothing else
-#[derive(Debug, clap::Args)]
+///   rein init --agent all         # every agent rein supports, each in its default place
+///   rein init --agent all --uninstall  # remove rein's hooks everywhere, and nothing else
+#[derive(Debug, Clone, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// The agent to install rein's hooks into.
-    #[arg(long, default_value = "claude-code", value_parser = ["claude-code", "codex", "gemini-cli", "copilot", "opencode", "cursor"])]
-    agent: String,
-    /// Which settings file to install into (default: local for Claude Code, user for Codex).
+    /// The agent to install rein's hooks into, or `all`. Default: every agent this machine
+    /// and repository show signs of (their settings directories), else Claude Code.
+    #[arg(long, value_parser = ["claude-code", "codex", "gemini-cli", "copilot", "opencode", "cursor", "all"])]
+    agent: Option<String>,
+    /// Which settings file to install into (default: local for Claude Code, user for the others).
     #[arg(long, value_enum)]
     scope: Option<Scope>,
     /// Remove rein's hooks from that settings file instead.
@@ -54,11 +60,12 @@ pub struct Args {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Scope {
-    /// `.claude/settings.local.json` in this repository (personal, uncommitted).
+    /// This repository, just for you (Claude Code's `.claude/settings.local.json`; only Claude
+    /// Code has one).
     Local,
-    /// `.claude/settings.json` in this repository (committed, for the team).
+    /// This repository, committed for the team (`.claude/settings.json`, `.codex/hooks.json`, …).
     Project,
-    /// `~/.claude/settings.json` (every repository).
+    /// Your user settings: every repository (`~/.claude/settings.json`, `~/.codex/hooks.json`, …).
     User,
 }
 
@@ -80,22 +87,141 @@ fn worktree_or_err(root: Option<&Path>) -> crate::Result<&Path> {
     })
 }
 
+/// Every agent `rein init` installs into, in the order `--agent all` takes them.
+const AGENTS: &[&str] = &[
+    rein_agents::claude_code::AGENT,
+    rein_agents::codex::AGENT,
+    rein_agents::gemini_cli::AGENT,
+    rein_agents::copilot::AGENT,
+    rein_agents::opencode::AGENT,
+    rein_agents::cursor::AGENT,
+];
+
+/// The agents this machine and repository show signs of: their settings directories, in the
+/// home directory (the agent has run here) or in the repository (it is configured for it).
+fn detected_agents(root: Option<&Path>) -> Vec<&'static str> {
+    let home = host::home().ok();
+    let at_home = |rel: &str| home.as_ref().is_some_and(|h| h.join(rel).exists());
+    let env_dir = |var: &str| host::non_empty(var).is_some_and(|d| Path::new(&d).exists());
+    let in_repo = |rel: &str| root.is_some_and(|r| r.join(rel).exists());
+    let xdg_opencode =
+        host::non_empty("XDG_CONFIG_HOME").is_some_and(|d| Path::new(&d).join("opencode").exists());
+    let signs = [
+        (
+            rein_agents::claude_code::AGENT,
+            at_home(".claude") || in_repo(".claude"),
+        ),
+        (
+            rein_agents::codex::AGENT,
+            env_dir("CODEX_HOME") || at_home(".codex") || in_repo(".codex"),
+        ),
+        (
+            rein_agents::gemini_cli::AGENT,
+            at_home(".gemini") || in_repo(".gemini"),
+        ),
+        (
+            rein_agents::copilot::AGENT,
+            env_dir("COPILOT_HOME")
+                || at_home(".copilot")
+                || in_repo(".github/copilot")
+                || in_repo(".github/hooks"),
+        ),
+        (
+            rein_agents::opencode::AGENT,
+            xdg_opencode
+                || at_home(".config/opencode")
+                || in_repo(".opencode")
+                || in_repo("opencode.json"),
+        ),
+        (
+            rein_agents::cursor::AGENT,
+            at_home(".cursor") || in_repo(".cursor"),
+        ),
+    ];
+    let found: Vec<&str> = signs.iter().filter(|(_, s)| *s).map(|(a, _)| *a).collect();
+    if found.is_empty() {
+        vec![rein_agents::claude_code::AGENT]
+    } else {
+        found
+    }
+}
+
+/// Whether an agent has settings of that scope (only Claude Code has a personal, uncommitted
+/// file per repository).
+fn has_scope(agent: &str, scope: Scope) -> bool {
+    scope != Scope::Local || agent == rein_agents::claude_code::AGENT
+}
+
 pub fn run(args: Args) -> crate::Result<ExitCode> {
-    if args.agent == rein_agents::codex::AGENT {
-        return codex(&args);
+    let agents: Vec<&str> = match args.agent.as_deref() {
+        Some("all") => AGENTS.to_vec(),
+        Some(name) => vec![name],
+        None => {
+            let cwd = host::current_dir()?;
+            detected_agents(rein_core::worktree::find_root(&cwd).as_deref())
+        }
+    };
+    if let [agent] = agents.as_slice() {
+        return install_for(agent, &args);
     }
-    if args.agent == rein_agents::gemini_cli::AGENT {
-        return gemini(&args);
+    let listed = agents.join(", ");
+    say(&format!(
+        "{} rein's hooks for: {listed}",
+        if args.uninstall {
+            "Removing"
+        } else {
+            "Installing"
+        }
+    ))?;
+    let mut failed = Vec::new();
+    for (i, agent) in agents.iter().enumerate() {
+        say("")?;
+        say(&format!("{agent}:"))?;
+        if let Some(scope) = args.scope
+            && !has_scope(agent, scope)
+        {
+            say(&format!(
+                "  skipped: {agent} has no {} scope",
+                format!("{scope:?}").to_lowercase()
+            ))?;
+            continue;
+        }
+        let mut one = args.clone();
+        one.agent = Some((*agent).to_owned());
+        // One baseline is enough.
+        one.no_baseline = args.no_baseline || i > 0;
+        match install_for(agent, &one) {
+            Ok(code) if code == ExitCode::SUCCESS => {}
+            Ok(_) => failed.push(*agent),
+            Err(e) => {
+                e.report();
+                failed.push(*agent);
+            }
+        }
     }
-    if args.agent == rein_agents::copilot::AGENT {
-        return copilot(&args);
+    if failed.is_empty() {
+        return Ok(ExitCode::SUCCESS);
     }
-    if args.agent == rein_agents::opencode::AGENT {
-        return opencode(&args);
+    Err(
+        CommandError::user(format!("failed for: {}", failed.join(", ")))
+            .hint("run `rein init --agent <name>` for each to see why, and `rein doctor`"),
+    )
+}
+
+/// Installs (or removes) rein's hooks for one agent.
+fn install_for(agent: &str, args: &Args) -> crate::Result<ExitCode> {
+    match agent {
+        rein_agents::codex::AGENT => codex(args),
+        rein_agents::gemini_cli::AGENT => gemini(args),
+        rein_agents::copilot::AGENT => copilot(args),
+        rein_agents::opencode::AGENT => opencode(args),
+        rein_agents::cursor::AGENT => cursor(args),
+        _ => claude_code(args),
     }
-    if args.agent == rein_agents::cursor::AGENT {
-        return cursor(&args);
-    }
+}
+
+/// `rein init` for Claude Code: rein's hooks in one of its settings files.
+fn claude_code(args: &Args) -> crate::Result<ExitCode> {
     let scope = args.scope.unwrap_or(Scope::Local);
     let cwd = host::current_dir()?;
     let root = rein_core::worktree::find_root(&cwd);
