@@ -183,7 +183,7 @@ fn endpoint(src: &Source<'_>, pos: Pos, subject: &str, url: &str) -> Finding {
         subject,
         format!(
             "Aider sends model traffic, with your key, to `{}` (`{subject}`)",
-            rein_core::redact::redact_str(url)
+            rein_secrets::redact_str(url)
         ),
     );
     f.reasons.push(src.origin_reason());

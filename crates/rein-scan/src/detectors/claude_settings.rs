@@ -515,7 +515,7 @@ fn check_env(src: &Source<'_>, root: &Node, out: &mut Vec<Finding>) {
                 format!("env.{}", e.key),
                 format!(
                     "Claude Code sends its API traffic, credentials included, through `{}` (`{}`)",
-                    rein_core::redact::redact_str(value),
+                    rein_secrets::redact_str(value),
                     e.key
                 ),
             );
@@ -961,7 +961,7 @@ pub(super) fn command_finding(
         base
     };
     // A command line can carry a token (`--token=…`): never put one in a finding.
-    let message = rein_core::redact::redact_str(message).into_owned();
+    let message = rein_secrets::redact_str(message).into_owned();
     let mut f = common::finding(src, rule, decision, pos, subject, message);
     f.reasons.push(src.origin_reason());
     f.reasons

@@ -297,7 +297,7 @@ fn endpoint(src: &Source<'_>, pos: crate::doc::Pos, subject: &str, url: &str) ->
         subject,
         format!(
             "Codex sends model traffic, with your key, to `{}` (`{subject}`)",
-            rein_core::redact::redact_str(url)
+            rein_secrets::redact_str(url)
         ),
     );
     f.reasons.push(src.origin_reason());

@@ -53,9 +53,9 @@ pub fn is_literal_secret(key: &str, value: &str) -> bool {
     if is_reference(value) {
         return false;
     }
-    rein_core::redact::contains_secret(value)
-        || rein_core::redact::contains_secret(&format!("{key}={value}"))
-        || rein_core::redact::contains_secret(&format!("{key}: {value}"))
+    rein_secrets::contains_secret(value)
+        || rein_secrets::contains_secret(&format!("{key}={value}"))
+        || rein_secrets::contains_secret(&format!("{key}: {value}"))
 }
 
 /// A fingerprint of a secret: enough to tell two apart or match a rotation, never the value.

@@ -1,4 +1,4 @@
-//! Secret redaction for everything rein stores or prints.
+//! Secret detection and redaction for everything rein stores, prints or scans.
 //!
 //! rein records what coding agents do: the commands they run, the files they
 //! write, the output they read. Those routinely carry credentials, so every
