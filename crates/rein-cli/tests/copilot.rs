@@ -41,6 +41,10 @@ fn init_doctor_and_an_uninstall_that_removes_every_copy() {
     let doctor = env.run(&["doctor"]).stdout;
     assert!(doctor.contains("[ok  ] copilot: installed in"), "{doctor}");
     assert!(
+        doctor.contains("copilot: installed, but no event received here yet"),
+        "{doctor}"
+    );
+    assert!(
         env.run(&["init", "--agent", "copilot"])
             .stdout
             .contains("already installed")

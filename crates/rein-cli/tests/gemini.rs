@@ -177,6 +177,12 @@ fn rein_hook_gemini_gates_and_pairs_results_without_ids() {
         .map(|s| s["files"].as_array().map_or(0, Vec::len))
         .sum();
     assert_eq!(files, 1, "the file was written once: {log:#}");
+    // Doctor sees Gemini CLI's hooks firing.
+    let doctor = env.run(&["doctor"]).stdout;
+    assert!(
+        doctor.contains("gemini-cli: firing: last event received"),
+        "{doctor}"
+    );
     // A malformed payload from Gemini CLI is denied.
     let bad = env.run_with_stdin(&["hook", "gemini-cli"], b"{not json");
     let v: Value = serde_json::from_str(&bad.stdout).expect("a JSON answer");

@@ -766,6 +766,23 @@ pub fn last_event_time_for(conn: &Connection, root: &Path) -> Result<Option<Micr
         .flatten())
 }
 
+/// The last event of each agent, in the work tree at `root` (or anywhere), newest first.
+pub fn last_event_by_agent(
+    conn: &Connection,
+    root: Option<&Path>,
+) -> Result<Vec<(String, Micros)>> {
+    let mut stmt = conn.prepare(
+        "SELECT s.agent, MAX(s.last_event_at) AS t FROM sessions s
+           LEFT JOIN worktrees w ON w.id = s.worktree_id
+          WHERE (?1 IS NULL OR w.root = ?1) AND s.last_event_at IS NOT NULL
+          GROUP BY s.agent ORDER BY t DESC",
+    )?;
+    let rows = stmt.query_map([root.map(|r| r.display().to_string())], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
 /// Recent hook failures, newest first.
 /// A hook failure logged for `rein doctor`.
 #[derive(Debug, Clone)]

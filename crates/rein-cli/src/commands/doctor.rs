@@ -762,6 +762,31 @@ fn store_checks(
         )),
         None => {}
     }
+    // The other agents: each installed one is firing when its events arrive.
+    let by_agent = rein_core::query::last_event_by_agent(store.conn(), root)?;
+    let installed_agents: Vec<&'static str> = checks
+        .iter()
+        .filter(|c| OTHER_AGENTS.contains(&c.name) && c.status != Status::Fail)
+        .map(|c| c.name)
+        .collect();
+    for agent in OTHER_AGENTS {
+        let last = by_agent.iter().find(|(a, _)| a == agent).map(|(_, t)| *t);
+        match last {
+            Some(t) => checks.push(check(
+                agent,
+                Status::Ok,
+                format!("firing: last event received {}", render::time(t)),
+                None,
+            )),
+            None if installed_agents.contains(agent) => checks.push(check(
+                agent,
+                Status::Warn,
+                "installed, but no event received here yet",
+                Some(format!("start a {agent} session here; if none arrives, check that {agent} loads rein's hooks (`rein init --agent {agent}` says where they are)")),
+            )),
+            None => {}
+        }
+    }
     let (failures, total) = rein_core::query::hook_failures(store.conn(), 1)?;
     if let Some(f) = failures.first() {
         checks.push(check(
@@ -780,6 +805,9 @@ fn store_checks(
     }
     Ok(())
 }
+
+/// The agents other than Claude Code whose hooks doctor checks, by their check names.
+const OTHER_AGENTS: &[&str] = &["codex", "gemini-cli", "copilot", "opencode", "cursor"];
 
 /// A step in flight longer than this is reported (a long build is fine; a forgotten one is not).
 const LONG_IN_FLIGHT: i64 = 60 * 60 * 1_000_000;
