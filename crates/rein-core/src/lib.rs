@@ -18,10 +18,12 @@ pub mod query;
 pub mod record;
 pub mod redact;
 pub mod restore;
+pub mod schema;
 pub mod store;
 pub mod task;
 pub mod time;
 pub mod worktree;
 
 pub use error::{Error, Result};
+pub use schema::JSON_SCHEMA;
 pub use store::Store;
