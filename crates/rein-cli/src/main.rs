@@ -5,6 +5,7 @@ mod error;
 mod gate;
 mod here;
 mod host;
+mod json;
 mod render;
 mod restore_ui;
 

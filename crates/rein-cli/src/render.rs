@@ -23,9 +23,9 @@ pub fn change_letter(change: &str) -> &'static str {
     }
 }
 
-/// Prints JSON to stdout; see [`write_stdout`] for a closed pipe.
-pub fn print_json(value: &serde_json::Value) -> crate::Result<()> {
-    let mut text = serde_json::to_string_pretty(value)
+/// Prints a JSON document to stdout, pretty; see [`write_stdout`] for a closed pipe.
+pub fn print_json(document: &impl crate::json::Document) -> crate::Result<()> {
+    let mut text = serde_json::to_string_pretty(document)
         .map_err(|e| CommandError::internal(format!("serialising JSON: {e}")))?;
     text.push('\n');
     write_stdout(&text)

@@ -7,10 +7,9 @@ use std::path::Path;
 use rein_core::Store;
 use rein_core::config::Config;
 use rein_core::restore::{FileAction, FileState, OpDone, Restorer, interrupted};
-use serde_json::{Value, json};
 
 use crate::error::CommandError;
-use crate::host;
+use crate::{host, json};
 
 /// Opens a recorded work tree for an operation, refusing while one is interrupted.
 pub fn open<'a>(store: &'a mut Store, worktree_id: i64) -> crate::Result<Restorer<'a>> {
@@ -57,25 +56,31 @@ pub fn verb(before: &FileState, after: &FileState) -> &'static str {
     }
 }
 
-/// A file state in JSON: null when absent.
-pub fn state_json(s: &FileState) -> Value {
+/// A file state in JSON: `None` (null) when absent.
+pub fn state_json(s: &FileState) -> Option<json::FileState> {
     match s {
-        FileState::Absent => Value::Null,
-        FileState::Present { blob, mode } => json!({
-            "blob": blob.to_hex(),
-            "mode": format!("{mode:o}"),
-            "symlink": s.is_symlink(),
+        FileState::Absent => None,
+        FileState::Present { blob, mode } => Some(json::FileState {
+            blob: blob.to_hex(),
+            mode: format!("{mode:o}"),
+            symlink: s.is_symlink(),
         }),
     }
 }
 
-pub fn action_json(a: &FileAction) -> Value {
-    json!({
-        "path": a.path,
-        "action": verb(&a.before, &a.after),
-        "before": state_json(&a.before),
-        "after": state_json(&a.after),
-    })
+/// What an operation did to a file, in JSON.
+pub fn action_json(a: &FileAction) -> json::FileAction {
+    file_action_json(&a.path, &a.before, &a.after)
+}
+
+/// A file's change from `before` to `after`, in JSON.
+pub fn file_action_json(path: &str, before: &FileState, after: &FileState) -> json::FileAction {
+    json::FileAction {
+        path: path.to_owned(),
+        action: verb(before, after),
+        before: state_json(before),
+        after: state_json(after),
+    }
 }
 
 /// `  restore  src/a.rs` lines.

@@ -14,8 +14,6 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::time::{Micros, format_rfc3339_precise};
 
-/// Version of the export format.
-pub const EXPORT_SCHEMA: u32 = 1;
 const DOMAIN: &[u8] = b"rein-audit-v1";
 const GENESIS: [u8; 32] = [0; 32];
 /// Longest export line accepted by the offline verifier (a record's data is bounded when written).
@@ -334,7 +332,7 @@ pub fn export(conn: &Connection, out: &mut dyn Write) -> Result<u64> {
         let prev: Vec<u8> = row.get(4)?;
         let hash: Vec<u8> = row.get(5)?;
         let line = ExportLine {
-            schema: EXPORT_SCHEMA,
+            schema: crate::JSON_SCHEMA,
             seq: row.get(0)?,
             time_us: row.get(1)?,
             time: format_rfc3339_precise(row.get(1)?),
@@ -351,7 +349,7 @@ pub fn export(conn: &Connection, out: &mut dyn Write) -> Result<u64> {
         count += 1;
     }
     let trailer = Trailer {
-        schema: EXPORT_SCHEMA,
+        schema: crate::JSON_SCHEMA,
         end: true,
         records: count,
         head,

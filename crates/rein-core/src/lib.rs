@@ -19,10 +19,13 @@ pub mod record;
 /// Secret redaction: the `rein-secrets` crate, where scan and the content guard find it too.
 pub use rein_secrets as redact;
 pub mod restore;
+/// The version of rein's JSON documents: the `rein-schema` crate, which rein-scan uses too.
+pub use rein_schema as schema;
 pub mod store;
 pub mod task;
 pub mod time;
 pub mod worktree;
 
 pub use error::{Error, Result};
+pub use schema::JSON_SCHEMA;
 pub use store::Store;

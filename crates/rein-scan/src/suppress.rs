@@ -41,6 +41,7 @@ fn silences(line: &str, rule: &str) -> bool {
 /// edits elsewhere in the file do not bring them back).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Baseline {
+    /// [`rein_schema::JSON_SCHEMA`].
     pub schema: u32,
     pub accepted: Vec<Accepted>,
 }
@@ -66,17 +67,18 @@ impl Baseline {
             .sort_by(|a, b| (&a.path, &a.rule, &a.subject).cmp(&(&b.path, &b.rule, &b.subject)));
         accepted.dedup();
         Baseline {
-            schema: 1,
+            schema: rein_schema::JSON_SCHEMA,
             accepted,
         }
     }
 
     pub fn parse(text: &str) -> Result<Baseline, String> {
         let b: Baseline = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        if b.schema != 1 {
+        if b.schema != rein_schema::JSON_SCHEMA {
             return Err(format!(
-                "baseline schema {} is not supported (expected 1)",
-                b.schema
+                "baseline schema {} is not supported (expected {})",
+                b.schema,
+                rein_schema::JSON_SCHEMA
             ));
         }
         Ok(b)

@@ -147,7 +147,7 @@ fn regression_settings_local_json_was_called_repository_controlled() {
 
     // Every output format carries the origin.
     let meta = ScanMeta::default();
-    let json = report::json(&out.findings, &meta);
+    let json = serde_json::to_value(report::json(&out.findings, &meta)).expect("serialises");
     let origins: Vec<(&str, &str)> = json["findings"]
         .as_array()
         .expect("findings")

@@ -231,6 +231,11 @@ fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).expect("a JSON value prints")
 }
 
+/// The JSON report as a value, to look into.
+fn json_value(f: &[Finding], m: &ScanMeta) -> Value {
+    serde_json::to_value(report::json(f, m)).expect("the report serialises")
+}
+
 // ---------------------------------------------------------------------------------------------
 // Schemas
 
@@ -334,10 +339,13 @@ fn cyclonedx_validator() -> Option<jsonschema::Validator> {
 
 #[test]
 fn json_report() {
-    let doc = report::json(&findings(), &meta());
-    assert_eq!(doc["schema"], 1);
+    let (f, m) = (findings(), meta());
+    let doc = json_value(&f, &m);
+    assert_eq!(doc["schema"], rein_schema::JSON_SCHEMA);
     assert_eq!(doc["summary"]["findings"], 6);
-    insta::assert_snapshot!("json", pretty(&doc));
+    let text = serde_json::to_string_pretty(&report::json(&f, &m)).expect("the report prints");
+    assert_eq!(text, pretty(&doc));
+    insta::assert_snapshot!("json", text);
 }
 
 #[test]
@@ -405,7 +413,7 @@ fn schemas_reject_invalid_documents() {
 fn no_report_holds_the_secret() {
     let fp = fingerprint(SECRET);
     let f = findings();
-    let json = pretty(&report::json(&f, &meta()));
+    let json = pretty(&json_value(&f, &meta()));
     let outputs = [
         ("json", json.clone()),
         ("sarif", pretty(&report::sarif(&f, &meta()))),
@@ -425,7 +433,7 @@ fn no_report_holds_the_secret() {
     }
     // The JSON report carries the fingerprint in its place, with the source it came from.
     assert!(json.contains(&fp), "the JSON report lacks {fp}");
-    let doc = report::json(&f, &meta());
+    let doc = json_value(&f, &meta());
     let cred = &doc["findings"][0]["authority"]["credentials"][0];
     assert_eq!(cred["fingerprint"], json!(fp));
     assert_eq!(cred["source"], "literal");
@@ -534,7 +542,7 @@ fn cyclonedx_merges_findings_on_one_entry_point() {
 #[test]
 fn empty_reports() {
     let m = ScanMeta::default();
-    assert_eq!(report::json(&[], &m)["findings"], json!([]));
+    assert_eq!(json_value(&[], &m)["findings"], json!([]));
     assert_eq!(report::sarif(&[], &m)["runs"][0]["results"], json!([]));
     assert_eq!(
         report::cyclonedx(&[], &m, SERIAL, TIMESTAMP)["metadata"]["component"]["name"],

@@ -5,10 +5,10 @@ use std::io::BufReader;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rein_core::audit;
-use serde_json::json;
+use rein_core::audit::{self, ProblemKind};
 
 use crate::error::CommandError;
+use crate::json::{self, Schema};
 use crate::render;
 
 /// Verify or export the audit log: an append-only, hash-chained record of every event.
@@ -61,15 +61,24 @@ fn verify(file: Option<PathBuf>, as_json: bool) -> crate::Result<ExitCode> {
     };
     // The exit status is the verdict: a reader that closes the pipe early does not change it.
     let printed = if as_json {
-        render::print_json(&json!({
-            "schema": 1,
-            "ok": report.is_ok(),
-            "records": report.records,
-            "first_seq": report.first_seq,
-            "last_seq": report.last_seq,
-            "head": report.head,
-            "problems": report.problems,
-        }))
+        render::print_json(&json::AuditVerify {
+            schema: Schema,
+            ok: report.is_ok(),
+            records: report.records,
+            first_seq: report.first_seq,
+            last_seq: report.last_seq,
+            head: report.head.clone(),
+            problems: report
+                .problems
+                .iter()
+                .map(|p| json::AuditProblem {
+                    kind: problem_kind(p.kind),
+                    seq: p.seq,
+                    line: p.line,
+                    message: p.message.clone(),
+                })
+                .collect(),
+        })
     } else if report.is_ok() {
         render::write_stdout(&format!(
             "audit log intact: {} records{}\n",
@@ -102,6 +111,18 @@ fn verify(file: Option<PathBuf>, as_json: bool) -> crate::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn problem_kind(k: ProblemKind) -> &'static str {
+    match k {
+        ProblemKind::Modified => "modified",
+        ProblemKind::Deleted => "deleted",
+        ProblemKind::Inserted => "inserted",
+        ProblemKind::Reordered => "reordered",
+        ProblemKind::Broken => "broken",
+        ProblemKind::Truncated => "truncated",
+        ProblemKind::Unreadable => "unreadable",
+    }
 }
 
 fn export(output: render::OutputTarget) -> crate::Result<ExitCode> {

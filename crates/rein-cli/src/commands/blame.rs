@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use rein_core::query::{self, Origin};
-use serde_json::{Value, json};
 
 use crate::error::CommandError;
+use crate::json::{self, LineOrigin, Schema};
 use crate::{host, render};
 
 /// Show where each line of a file came from.
@@ -97,33 +97,43 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
         }
     }
     if args.json {
-        let entries: Vec<Value> = lines
+        let precise = rein_core::time::format_rfc3339_precise;
+        let entries: Vec<json::BlameLine> = lines
             .iter()
-            .map(|l| match &l.origin {
-                Origin::Step { step, time } => {
-                    let i = &steps[step];
-                    json!({
-                        "line": l.line, "text": l.text, "origin": "agent",
-                        "session_id": i.session_id, "step": step, "tool": i.tool,
-                        "prompt": i.prompt, "prompt_ref": i.prompt_ref, "agent": i.agent,
-                        "time": rein_core::time::format_rfc3339_precise(*time),
-                    })
-                }
-                Origin::Op { op, time } => json!({
-                    "line": l.line, "text": l.text, "origin": "op", "op": op,
-                    "time": rein_core::time::format_rfc3339_precise(*time),
-                }),
-                Origin::External { time } => json!({
-                    "line": l.line, "text": l.text, "origin": "external",
-                    "time": time.map(rein_core::time::format_rfc3339_precise),
-                }),
-                Origin::Baseline { time } => json!({
-                    "line": l.line, "text": l.text, "origin": "baseline",
-                    "time": rein_core::time::format_rfc3339_precise(*time),
-                }),
+            .map(|l| json::BlameLine {
+                line: l.line,
+                text: l.text.clone(),
+                origin: match &l.origin {
+                    Origin::Step { step, time } => {
+                        let i = &steps[step];
+                        LineOrigin::Agent {
+                            session_id: i.session_id.clone(),
+                            step: *step,
+                            tool: i.tool.clone(),
+                            prompt: i.prompt.clone(),
+                            prompt_ref: i.prompt_ref.clone(),
+                            agent: i.agent.clone(),
+                            time: precise(*time),
+                        }
+                    }
+                    Origin::Op { op, time } => LineOrigin::Op {
+                        op: *op,
+                        time: precise(*time),
+                    },
+                    Origin::External { time } => LineOrigin::External {
+                        time: time.map(precise),
+                    },
+                    Origin::Baseline { time } => LineOrigin::Baseline {
+                        time: precise(*time),
+                    },
+                },
             })
             .collect();
-        render::print_json(&json!({"schema": 1, "path": rel, "lines": entries}))?;
+        render::print_json(&json::Blame {
+            schema: Schema,
+            path: rel,
+            lines: entries,
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = String::new();

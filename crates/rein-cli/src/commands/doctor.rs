@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use rein_agents::claude_code::settings;
-use serde_json::{Value, json};
 
 use super::init::{Scope, settings_path};
+use crate::json::{self, CheckStatus, Schema};
 use crate::{host, render};
 
 /// Check that rein is installed, firing and healthy, and say what to fix.
@@ -232,21 +232,26 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
 
     let worst = checks.iter().map(|c| c.status).max().unwrap_or(Status::Ok);
     if args.json {
-        let items: Vec<Value> = checks
+        let items: Vec<json::DoctorCheck> = checks
             .iter()
-            .map(|c| {
-                json!({
-                    "check": c.name,
-                    "status": match c.status { Status::Ok => "ok", Status::Warn => "warn", Status::Fail => "fail" },
-                    "detail": c.detail,
-                    "fix": c.fix,
-                })
+            .map(|c| json::DoctorCheck {
+                check: c.name,
+                status: match c.status {
+                    Status::Ok => CheckStatus::Ok,
+                    Status::Warn => CheckStatus::Warn,
+                    Status::Fail => CheckStatus::Fail,
+                },
+                detail: c.detail.clone(),
+                fix: c.fix.clone(),
             })
             .collect();
         // The exit status is the verdict: a reader that stops early does not turn it into 0.
-        render::unless_closed(render::print_json(
-            &json!({"schema": 1, "ok": worst != Status::Fail, "store": home.display().to_string(), "checks": items}),
-        ))?;
+        render::unless_closed(render::print_json(&json::Doctor {
+            schema: Schema,
+            ok: worst != Status::Fail,
+            store: home.display().to_string(),
+            checks: items,
+        }))?;
     } else {
         let mut out = String::new();
         for c in &checks {
@@ -870,7 +875,7 @@ fn spooled_files(layout: &rein_core::store::Layout) -> Vec<std::path::PathBuf> {
 const FAILURES_LISTED: usize = 200;
 
 /// `rein doctor --failures`: every hook failure not cleared yet, and the spooled payloads.
-fn list_failures(json: bool) -> crate::Result<ExitCode> {
+fn list_failures(as_json: bool) -> crate::Result<ExitCode> {
     let home = host::rein_home()?;
     let layout = rein_core::store::Layout::new(&home);
     let (failures, total) = if layout.db().exists() {
@@ -880,19 +885,22 @@ fn list_failures(json: bool) -> crate::Result<ExitCode> {
         (Vec::new(), 0)
     };
     let spooled = spooled_files(&layout);
-    if json {
-        render::print_json(&json!({
-            "schema": 1,
-            "total": total,
-            "failures": failures.iter().map(|f| json!({
-                "id": f.id,
-                "time": rein_core::time::format_rfc3339_precise(f.time),
-                "agent": f.agent,
-                "event": f.event,
-                "message": rein_core::redact::redact_str(&f.message),
-            })).collect::<Vec<_>>(),
-            "spooled": spooled.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-        }))?;
+    if as_json {
+        render::print_json(&json::HookFailures {
+            schema: Schema,
+            total,
+            failures: failures
+                .iter()
+                .map(|f| json::HookFailure {
+                    id: f.id,
+                    time: rein_core::time::format_rfc3339_precise(f.time),
+                    agent: f.agent.clone(),
+                    event: f.event.clone(),
+                    message: rein_core::redact::redact_str(&f.message).into_owned(),
+                })
+                .collect(),
+            spooled: spooled.iter().map(|p| p.display().to_string()).collect(),
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = String::new();
@@ -935,7 +943,7 @@ fn list_failures(json: bool) -> crate::Result<ExitCode> {
 
 /// `rein doctor --clear-failures`: stop warning about the failures so far. They stay in the
 /// store, and spooled payloads move to `spool/cleared/` rather than being deleted.
-fn clear_failures(json: bool) -> crate::Result<ExitCode> {
+fn clear_failures(as_json: bool) -> crate::Result<ExitCode> {
     let home = host::rein_home()?;
     let layout = rein_core::store::Layout::new(&home);
     let cleared = if layout.db().exists() {
@@ -954,13 +962,13 @@ fn clear_failures(json: bool) -> crate::Result<ExitCode> {
             std::fs::rename(p, kept.join(name))?;
         }
     }
-    if json {
-        render::print_json(&json!({
-            "schema": 1,
-            "cleared": cleared,
-            "spooled_moved": spooled.len(),
-            "spool_kept_in": kept.display().to_string(),
-        }))?;
+    if as_json {
+        render::print_json(&json::FailuresCleared {
+            schema: Schema,
+            cleared,
+            spooled_moved: spooled.len(),
+            spool_kept_in: kept.display().to_string(),
+        })?;
     } else {
         render::write_stdout(&format!(
             "Cleared {cleared} hook failure(s){}.\n",

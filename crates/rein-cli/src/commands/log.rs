@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use rein_core::query::{self, Session, Step, Version};
-use serde_json::{Value, json};
 
+use crate::json::{self, Schema};
 use crate::render;
 
 /// List recorded sessions, then their prompts, then their steps.
@@ -81,19 +81,22 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
             )
         });
     }
-    let values: Vec<Value> = sessions
+    let sessions: Vec<json::Session> = sessions
         .iter()
         .map(|s| session_json(&store, s))
         .collect::<crate::Result<_>>()?;
     if args.json {
-        render::print_json(&json!({"schema": 1, "sessions": values}))?;
+        render::print_json(&json::Log {
+            schema: Schema,
+            sessions,
+        })?;
     } else {
         let place = match (&here.root, args.all) {
             (_, true) => Place::All,
             (Some(root), false) => Place::Worktree(root.display().to_string()),
             (None, false) => Place::Outside,
         };
-        render::write_stdout(&text(&values, &place))?;
+        render::write_stdout(&text(&sessions, &place))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -106,50 +109,42 @@ enum Place {
 }
 
 /// The files a step changed, as JSON.
-pub fn files_json(versions: &[Version]) -> Vec<Value> {
+pub fn files_json(versions: &[Version]) -> Vec<json::FileChange> {
     versions
         .iter()
-        .map(|v| {
-            let mut f = json!({"path": v.path, "change": v.change});
-            if let Some(old) = &v.old_path {
-                f["old_path"] = json!(old);
-            }
-            f
+        .map(|v| json::FileChange {
+            path: v.path.clone(),
+            change: v.change.clone(),
+            old_path: v.old_path.clone(),
         })
         .collect()
 }
 
 /// A decision in brief, for `rein log --json`.
-pub(crate) fn decision_summary_json(d: &query::DecisionRow) -> Value {
-    json!({
-        "answer": d.answer,
-        "mode": d.mode,
-        "enforced": d.enforced,
-        "rules": d.rules,
-        "reason": d.reason,
-    })
+pub(crate) fn decision_summary_json(d: &query::DecisionRow) -> json::DecisionSummary {
+    json::DecisionSummary {
+        answer: d.answer.clone(),
+        mode: d.mode.clone(),
+        enforced: d.enforced,
+        rules: d.rules.clone(),
+        reason: d.reason.clone(),
+    }
 }
 
 /// The decision in a few words for the text log: `deny rein.secrets.dotenv`, or
 /// `monitor: would deny …` when it was not enforced. Allow is not shown.
-fn decision_text(d: &Value) -> Option<String> {
-    let answer = d.get("answer")?.as_str()?;
+fn decision_text(d: &json::DecisionSummary) -> Option<String> {
+    let answer = d.answer.as_str();
     if answer == "allow" {
         return None;
     }
-    let rules: Vec<&str> = d["rules"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    let first = rules.first().copied().unwrap_or("(error)");
-    let more = if rules.len() > 1 {
-        format!(" +{}", rules.len() - 1)
+    let first = d.rules.first().map_or("(error)", String::as_str);
+    let more = if d.rules.len() > 1 {
+        format!(" +{}", d.rules.len() - 1)
     } else {
         String::new()
     };
-    Some(if d["enforced"].as_bool() == Some(true) {
+    Some(if d.enforced {
         format!("[{answer}: {first}{more}]")
     } else {
         format!("[monitor, would {answer}: {first}{more}]")
@@ -160,80 +155,82 @@ fn outcome(step: &Step) -> &str {
     &step.status
 }
 
-fn session_json(store: &rein_core::Store, s: &Session) -> crate::Result<Value> {
+fn session_json(store: &rein_core::Store, s: &Session) -> crate::Result<json::Session> {
     let conn = store.conn();
     let turns = query::turns(conn, s.id)?;
     let steps = query::steps_of_session(conn, s.id)?;
-    let mut turn_values: Vec<Value> = Vec::new();
-    let step_json = |st: &Step| -> crate::Result<Value> {
+    let mut turn_values: Vec<json::Turn> = Vec::new();
+    let step_json = |st: &Step| -> crate::Result<json::Step> {
         let versions = query::versions_of_step(conn, st.id)?;
         let decision = query::decision_of_step(conn, st.id)?;
-        Ok(json!({
-            "step": st.id,
-            "decision": decision.as_ref().map(decision_summary_json),
-            "tool_use_id": st.tool_use_id,
-            "tool": st.tool,
-            "summary": st.summary().unwrap_or_else(|| {
+        Ok(json::Step {
+            step: st.id,
+            decision: decision.as_ref().map(decision_summary_json),
+            tool_use_id: st.tool_use_id.clone(),
+            tool: st.tool.clone(),
+            summary: st.summary().unwrap_or_else(|| {
                 // Recorded before rein kept what a step does: ask the agent's dialect.
                 rein_agents::normalize(&s.agent, &st.tool, &st.input).summary(&st.input)
             }),
-            "agent_id": st.agent_id,
-            "outcome": outcome(st),
-            "duration_ms": st.duration_ms,
-            "time": rein_core::time::format_rfc3339_precise(st.started_at),
-            "files": files_json(&versions),
-        }))
+            agent_id: st.agent_id.clone(),
+            outcome: outcome(st).to_owned(),
+            duration_ms: st.duration_ms,
+            time: rein_core::time::format_rfc3339_precise(st.started_at),
+            files: files_json(&versions),
+        })
     };
     let orphans: Vec<&Step> = steps.iter().filter(|st| st.turn_id.is_none()).collect();
     if !orphans.is_empty() {
-        turn_values.push(json!({
-            "prompt_ref": null,
-            "prompt": null,
-            "steps": orphans.iter().map(|st| step_json(st)).collect::<crate::Result<Vec<_>>>()?,
-        }));
+        turn_values.push(json::Turn {
+            prompt_ref: None,
+            prompt: None,
+            time: None,
+            steps: orphans
+                .iter()
+                .map(|st| step_json(st))
+                .collect::<crate::Result<Vec<_>>>()?,
+        });
     }
     for t in &turns {
-        let ts: Vec<Value> = steps
+        let ts: Vec<json::Step> = steps
             .iter()
             .filter(|st| st.turn_id == Some(t.id))
             .map(step_json)
             .collect::<crate::Result<_>>()?;
-        turn_values.push(json!({
-            "prompt_ref": format!("p{}", t.id),
-            "prompt": t.prompt,
-            "time": rein_core::time::format_rfc3339_precise(t.created_at),
-            "steps": ts,
-        }));
+        turn_values.push(json::Turn {
+            prompt_ref: Some(format!("p{}", t.id)),
+            prompt: t.prompt.clone(),
+            time: Some(rein_core::time::format_rfc3339_precise(t.created_at)),
+            steps: ts,
+        });
     }
-    let external: Vec<Value> = query::external_versions_of_session(conn, s.id)?
+    let external: Vec<json::ExternalChange> = query::external_versions_of_session(conn, s.id)?
         .iter()
-        .map(|v| {
-            json!({
-                "path": v.path,
-                "change": v.change,
-                "old_path": v.old_path,
-                "time": rein_core::time::format_rfc3339_precise(v.time),
-            })
+        .map(|v| json::ExternalChange {
+            path: v.path.clone(),
+            change: v.change.clone(),
+            old_path: v.old_path.clone(),
+            time: rein_core::time::format_rfc3339_precise(v.time),
         })
         .collect();
-    Ok(json!({
-        "session_ref": format!("s{}", s.id),
-        "session_id": s.agent_session_id,
-        "agent": s.agent,
-        "cwd": s.cwd,
-        "worktree": s.worktree,
-        "human": s.human,
-        "environment": s.environment,
-        "model": s.model,
-        "permission_mode": s.permission_mode,
-        "started_at": rein_core::time::format_rfc3339_precise(s.started_at),
-        "ended_at": s.ended_at.map(rein_core::time::format_rfc3339_precise),
-        "turns": turn_values,
-        "external": external,
-    }))
+    Ok(json::Session {
+        session_ref: format!("s{}", s.id),
+        session_id: s.agent_session_id.clone(),
+        agent: s.agent.clone(),
+        cwd: s.cwd.clone(),
+        worktree: s.worktree.clone(),
+        human: s.human.clone(),
+        environment: s.environment.clone(),
+        model: s.model.clone(),
+        permission_mode: s.permission_mode.clone(),
+        started_at: rein_core::time::format_rfc3339_precise(s.started_at),
+        ended_at: s.ended_at.map(rein_core::time::format_rfc3339_precise),
+        turns: turn_values,
+        external,
+    })
 }
 
-fn text(sessions: &[Value], place: &Place) -> String {
+fn text(sessions: &[json::Session], place: &Place) -> String {
     let mut out = String::new();
     if let Place::Outside = place {
         out.push_str(
@@ -252,14 +249,10 @@ fn text(sessions: &[Value], place: &Place) -> String {
         }
         return out;
     }
-    let s = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
     let mut group: Option<Option<String>> = None;
     for sess in sessions {
         if let Place::All = place {
-            let tree = sess
-                .get("worktree")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
+            let tree = sess.worktree.clone();
             if group.as_ref() != Some(&tree) {
                 let _ = writeln!(
                     out,
@@ -270,58 +263,34 @@ fn text(sessions: &[Value], place: &Place) -> String {
             }
         }
         // The delegating human, or say that it could not be determined.
-        let human = sess
-            .get("human")
-            .and_then(Value::as_str)
-            .unwrap_or("unknown human");
+        let human = sess.human.as_deref().unwrap_or("unknown human");
         let _ = writeln!(
             out,
             "session {} · {} {} · {} · {human}",
-            s(sess, "session_ref"),
-            s(sess, "agent"),
-            s(sess, "session_id"),
-            s(sess, "started_at"),
+            sess.session_ref, sess.agent, sess.session_id, sess.started_at,
         );
-        let _ = writeln!(out, "  in {}", s(sess, "cwd"));
-        for turn in sess["turns"].as_array().into_iter().flatten() {
+        let _ = writeln!(out, "  in {}", sess.cwd);
+        for turn in &sess.turns {
             let prompt = turn
-                .get("prompt")
-                .and_then(Value::as_str)
+                .prompt
+                .as_deref()
                 .map(|p| format!("\"{}\"", rein_core::event::one_line(p, 70)))
                 .unwrap_or_else(|| "(prompt not recorded)".into());
-            let r = turn
-                .get("prompt_ref")
-                .and_then(Value::as_str)
-                .unwrap_or("-");
+            let r = turn.prompt_ref.as_deref().unwrap_or("-");
             let _ = writeln!(out, "  prompt {r} · {prompt}");
-            for st in turn["steps"].as_array().into_iter().flatten() {
-                let files: Vec<String> = st["files"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|f| {
-                        format!(
-                            "{} {}",
-                            render::change_letter(&s(f, "change")),
-                            s(f, "path")
-                        )
-                    })
+            for st in &turn.steps {
+                let files: Vec<String> = st
+                    .files
+                    .iter()
+                    .map(|f| format!("{} {}", render::change_letter(&f.change), f.path))
                     .collect();
-                let sub = st
-                    .get("agent_id")
-                    .and_then(Value::as_str)
-                    .map(|_| " (sub-agent)")
-                    .unwrap_or("");
+                let sub = st.agent_id.as_ref().map_or("", |_| " (sub-agent)");
                 let _ = writeln!(
                     out,
                     "    step {:<4} {:<8} {:<7} {}{}",
-                    st["step"].as_i64().unwrap_or_default(),
-                    s(st, "tool"),
-                    s(st, "outcome"),
-                    s(st, "summary"),
-                    sub
+                    st.step, st.tool, st.outcome, st.summary, sub
                 );
-                if let Some(d) = st.get("decision").and_then(decision_text) {
+                if let Some(d) = st.decision.as_ref().and_then(decision_text) {
                     let _ = writeln!(out, "{:17}{}", "", d);
                 }
                 if !files.is_empty() {
@@ -329,13 +298,13 @@ fn text(sessions: &[Value], place: &Place) -> String {
                 }
             }
         }
-        for e in sess["external"].as_array().into_iter().flatten() {
+        for e in &sess.external {
             let _ = writeln!(
                 out,
                 "  external · {} {} · noticed {}",
-                render::change_letter(&s(e, "change")),
-                s(e, "path"),
-                s(e, "time")
+                render::change_letter(&e.change),
+                e.path,
+                e.time
             );
         }
         out.push('\n');

@@ -5,11 +5,11 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use rein_core::restore::{self, OpFile, OpRow};
-use serde_json::{Value, json};
 
 use crate::error::CommandError;
+use crate::json::{self, Operation, Schema, Status};
 use crate::render;
-use crate::restore_ui::{self, state_json, verb};
+use crate::restore_ui::{self, verb};
 
 /// The operation log: every rewind, revert and undo, with what it changed.
 ///
@@ -97,7 +97,10 @@ fn log(args: LogArgs) -> crate::Result<ExitCode> {
         }
     }
     if args.json {
-        render::print_json(&json!({"schema": 1, "operations": entries}))?;
+        render::print_json(&json::OpLog {
+            schema: Schema,
+            operations: entries,
+        })?;
     } else {
         if rows.is_empty() {
             out.push_str(
@@ -117,9 +120,10 @@ fn show(args: ShowArgs) -> crate::Result<ExitCode> {
     here.check_op(&op)?;
     let files = restore::op_files(store.conn(), op.id)?;
     if args.json {
-        let mut v = op_json(&op, &files);
-        v["schema"] = json!(1);
-        render::print_json(&v)?;
+        render::print_json(&json::OpShow {
+            operation: op_json(&op, &files),
+            schema: Schema,
+        })?;
     } else {
         let mut out = String::new();
         op_text(&mut out, &op, &files, true);
@@ -157,13 +161,17 @@ fn recover(args: RecoverArgs) -> crate::Result<ExitCode> {
     })?;
     let what = if args.undo { "reversed" } else { "completed" };
     if args.json {
-        render::print_json(&json!({
-            "schema": 1,
-            "operation": "recover",
-            "status": if args.undo { "rolled_back" } else { "done" },
-            "op": op_id,
-            "files": done.files.iter().map(restore_ui::action_json).collect::<Vec<_>>(),
-        }))?;
+        render::print_json(&json::Recover {
+            schema: Schema,
+            operation: Operation::Recover,
+            status: if args.undo {
+                Status::RolledBack
+            } else {
+                Status::Done
+            },
+            op: op_id,
+            files: done.files.iter().map(restore_ui::action_json).collect(),
+        })?;
     } else {
         render::write_stdout(&format!(
             "{what} operation {op_id} ({}); every file is consistent again\n",
@@ -173,26 +181,24 @@ fn recover(args: RecoverArgs) -> crate::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn op_json(op: &OpRow, files: &[OpFile]) -> Value {
-    json!({
-        "op": op.id,
-        "kind": op.kind,
-        "target": op.target,
-        "description": op.description,
-        "undoes": op.undoes,
-        "state": op.state,
-        "worktree": op.worktree,
-        "human": op.human,
-        "options": op.options,
-        "started_at": render::time(op.started_at),
-        "ended_at": op.ended_at.map(render::time),
-        "files": files.iter().map(|f| json!({
-            "path": f.path,
-            "action": verb(&f.before, &f.after),
-            "before": state_json(&f.before),
-            "after": state_json(&f.after),
-        })).collect::<Vec<_>>(),
-    })
+fn op_json(op: &OpRow, files: &[OpFile]) -> json::LoggedOp {
+    json::LoggedOp {
+        op: op.id,
+        kind: op.kind.clone(),
+        target: op.target.clone(),
+        description: op.description.clone(),
+        undoes: op.undoes,
+        state: op.state.clone(),
+        worktree: op.worktree.clone(),
+        human: op.human.clone(),
+        options: op.options.clone(),
+        started_at: render::time(op.started_at),
+        ended_at: op.ended_at.map(render::time),
+        files: files
+            .iter()
+            .map(|f| restore_ui::file_action_json(&f.path, &f.before, &f.after))
+            .collect(),
+    }
 }
 
 fn op_text(out: &mut String, op: &OpRow, files: &[OpFile], show_root: bool) {

@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use rein_core::config::Config;
-use rein_policy::{Answer, Decision, Policies, PolicyError};
+use rein_policy::{Answer, Decision, Expect, Policies, PolicyError};
 use serde_json::{Value, json};
 
 use crate::error::CommandError;
+use crate::json::{self as doc, Schema};
 use crate::{gate, host, render};
 
 /// Inspect and test the gate's policy.
@@ -168,22 +169,64 @@ fn decide_and_print(args: &CheckArgs) -> crate::Result<Answer> {
     // With --exit-code the status is the answer: a reader that closes the pipe early must not
     // turn a deny into 0.
     let printed = if args.json {
-        render::print_json(&json!({
-            "schema": 1,
-            "decision": decision.answer,
-            "reason": decision.reason,
-            "tool": tool,
-            "input": input,
-            "mode": mode.as_str(),
-            "effects": decision.effects,
-            "rules": decision.rules,
-            "policy_hash": decision.policy_hash,
-        }))
+        render::print_json(&check_json(&tool, &input, &decision, mode))
     } else {
         render::write_stdout(&render_decision(&tool, &input, &decision, mode))
     };
     render::unless_closed(printed)?;
     Ok(decision.answer)
+}
+
+/// `rein policy check --json`.
+fn check_json(
+    tool: &str,
+    input: &Value,
+    d: &Decision,
+    mode: rein_core::config::GateMode,
+) -> doc::PolicyCheck {
+    doc::PolicyCheck {
+        schema: Schema,
+        decision: d.answer.as_str(),
+        reason: d.reason.clone(),
+        tool: tool.to_owned(),
+        input: input.clone(),
+        mode: mode.as_str(),
+        effects: d
+            .effects
+            .iter()
+            .map(|e| doc::PolicyEffect {
+                action: e.action.clone(),
+                summary: e.summary.clone(),
+                command: e.command.clone(),
+                via: e.via.clone(),
+                answer: e.answer.as_str(),
+                rules: e.rules.clone(),
+            })
+            .collect(),
+        rules: d
+            .rules
+            .iter()
+            .map(|r| doc::MatchedRule {
+                id: r.id.clone(),
+                layer: r.layer.as_str(),
+                file: r.file.clone(),
+                line: r.line,
+                answer: r.answer.as_str(),
+                reason: r.reason.clone(),
+                on: r.on.clone(),
+            })
+            .collect(),
+        policy_hash: d.policy_hash.clone(),
+    }
+}
+
+fn expect_str(e: Expect) -> &'static str {
+    match e {
+        Expect::Allow => "allow",
+        Expect::Ask => "ask",
+        Expect::Deny => "deny",
+        Expect::Block => "block",
+    }
 }
 
 fn policy_error(e: PolicyError) -> CommandError {
@@ -296,25 +339,35 @@ fn test(args: TestArgs) -> crate::Result<ExitCode> {
     );
     let failed = outcomes.iter().filter(|o| !o.ok).count();
     if args.json {
-        let shown: Vec<_> = outcomes.iter().filter(|o| args.verbose || !o.ok).collect();
-        render::unless_closed(render::print_json(&json!({
-            "schema": 1,
-            "file": label,
-            "cases": outcomes.len(),
-            "passed": outcomes.len() - failed,
-            "failed": failed,
-            "results": shown,
-        })))?;
+        let shown = outcomes
+            .iter()
+            .filter(|o| args.verbose || !o.ok)
+            .map(|o| doc::CaseResult {
+                id: o.id.clone(),
+                tool: o.tool.clone(),
+                input: o.input.clone(),
+                expect: expect_str(o.expect),
+                answer: o.answer.as_str(),
+                ok: o.ok,
+                reason: o.reason.clone(),
+                rules: o.rules.clone(),
+            })
+            .collect();
+        render::unless_closed(render::print_json(&doc::PolicyTest {
+            schema: Schema,
+            file: label,
+            cases: outcomes.len(),
+            passed: outcomes.len() - failed,
+            failed,
+            results: shown,
+        }))?;
     } else {
         let mut out = String::new();
         for o in &outcomes {
             if o.ok && !args.verbose {
                 continue;
             }
-            let expect = serde_json::to_value(o.expect)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
+            let expect = expect_str(o.expect);
             let mark = if o.ok { "ok  " } else { "FAIL" };
             let what = match o.input.get("command").and_then(Value::as_str) {
                 Some(c) if o.tool == "Bash" => rein_core::event::one_line(c, 70),
@@ -371,48 +424,54 @@ fn lint(args: LintArgs) -> crate::Result<ExitCode> {
         Ok(x) => x,
         Err(e) => {
             if args.json {
-                render::unless_closed(render::print_json(&json!({
-                    "schema": 1,
-                    "ok": false,
-                    "errors": [e.to_string()],
-                    "warnings": [],
-                })))?;
+                render::unless_closed(render::print_json(&doc::PolicyLint {
+                    schema: Schema,
+                    ok: false,
+                    files: None,
+                    rules: None,
+                    policy_hash: None,
+                    errors: vec![e.to_string()],
+                    warnings: Vec::new(),
+                }))?;
                 return Ok(ExitCode::from(1));
             }
             return Err(policy_error(e));
         }
     };
     let warnings: Vec<(String, String)> = policies.warnings().map_err(policy_error)?;
-    let located: Vec<Value> = warnings
+    let located: Vec<doc::LintWarning> = warnings
         .iter()
-        .map(|(id, msg)| {
-            let at = policies
+        .map(|(id, msg)| doc::LintWarning {
+            rule: id.clone(),
+            at: policies
                 .rule(id)
                 .map(|r| format!("{}:{}", r.file, r.line))
-                .unwrap_or_default();
-            json!({ "rule": id, "at": at, "message": msg })
+                .unwrap_or_default(),
+            message: msg.clone(),
         })
         .collect();
     if args.json {
-        render::unless_closed(render::print_json(&json!({
-            "schema": 1,
-            "ok": warnings.is_empty(),
-            "files": sources.iter().map(|s| json!({"layer": s.layer, "file": s.label})).collect::<Vec<_>>(),
-            "rules": policies.rules().len(),
-            "policy_hash": policies.hash(),
-            "errors": [],
-            "warnings": located,
-        })))?;
+        render::unless_closed(render::print_json(&doc::PolicyLint {
+            schema: Schema,
+            ok: warnings.is_empty(),
+            files: Some(
+                sources
+                    .iter()
+                    .map(|s| doc::PolicyFile {
+                        layer: s.layer.as_str(),
+                        file: s.label.clone(),
+                    })
+                    .collect(),
+            ),
+            rules: Some(policies.rules().len()),
+            policy_hash: Some(policies.hash().to_owned()),
+            errors: Vec::new(),
+            warnings: located,
+        }))?;
     } else {
         let mut out = String::new();
         for w in &located {
-            let _ = writeln!(
-                out,
-                "warning: {} ({}): {}",
-                w["rule"].as_str().unwrap_or(""),
-                w["at"].as_str().unwrap_or(""),
-                w["message"].as_str().unwrap_or("")
-            );
+            let _ = writeln!(out, "warning: {} ({}): {}", w.rule, w.at, w.message);
         }
         let by_layer = |l: rein_policy::Layer| sources.iter().filter(|s| s.layer == l).count();
         let _ = writeln!(
@@ -453,11 +512,23 @@ fn rules(args: RulesArgs) -> crate::Result<ExitCode> {
     let config = Config::load(&host::config_files(root.as_deref()))?;
     let policies = load_policies(root.as_deref(), &config)?;
     if args.json {
-        render::print_json(&json!({
-            "schema": 1,
-            "policy_hash": policies.hash(),
-            "rules": policies.rules(),
-        }))?;
+        render::print_json(&doc::PolicyRules {
+            schema: Schema,
+            policy_hash: policies.hash().to_owned(),
+            rules: policies
+                .rules()
+                .iter()
+                .map(|r| doc::PolicyRule {
+                    id: r.id.clone(),
+                    layer: r.layer.as_str(),
+                    file: r.file.clone(),
+                    line: r.line,
+                    effect: r.effect,
+                    ask: r.ask.clone(),
+                    reason: r.reason.clone(),
+                })
+                .collect(),
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = String::new();

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use rein_core::merge::ConflictHunk;
 use rein_core::query;
 use rein_core::restore::{Conflict, RevertFile, RevertOutcome};
-use serde_json::{Value, json};
 
 use crate::error::CommandError;
+use crate::json::{self, Operation, Schema, Status};
 use crate::render;
 use crate::restore_ui::{self, state_json, verb};
 
@@ -59,7 +59,10 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     let conflicts: Vec<&RevertFile> = plan.conflicts().collect();
     let refused: Vec<&RevertFile> = plan.refused().collect();
     let blocked = !refused.is_empty() || (!conflicts.is_empty() && !args.conflict_markers);
-    let conflict_json: Vec<Value> = conflicts.iter().map(|f| conflict_to_json(f)).collect();
+    let conflict_json: Vec<json::Conflict> = conflicts
+        .iter()
+        .filter_map(|f| conflict_to_json(f))
+        .collect();
     let mut conflict_text = String::new();
     for f in &conflicts {
         conflict_lines(&mut conflict_text, f);
@@ -73,27 +76,27 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     if args.dry_run || blocked || changes.is_empty() {
         let status = if blocked {
             if refused.is_empty() {
-                "conflict"
+                Status::Conflict
             } else {
-                "refused"
+                Status::Refused
             }
         } else if changes.is_empty() {
-            "unchanged"
+            Status::Unchanged
         } else {
-            "planned"
+            Status::Planned
         };
         if args.json {
-            render::unless_closed(render::print_json(&json!({
-                "schema": 1,
-                "operation": "revert",
-                "status": status,
-                "op": Value::Null,
-                "target": args.target,
-                "reverts": what,
-                "worktree": root,
-                "files": changes.iter().map(|f| file_json(f)).collect::<Vec<_>>(),
-                "conflicts": conflict_json,
-            })))?;
+            render::unless_closed(render::print_json(&json::Revert {
+                schema: Schema,
+                operation: Operation::Revert,
+                status,
+                op: None,
+                target: args.target.clone(),
+                reverts: what.clone(),
+                worktree: root.clone(),
+                files: changes.iter().map(|f| file_json(f)).collect(),
+                conflicts: conflict_json,
+            }))?;
         } else {
             let mut out = String::new();
             if changes.is_empty() {
@@ -144,17 +147,21 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     op.human = human;
     let done = restorer.execute(op)?;
     if args.json {
-        render::unless_closed(render::print_json(&json!({
-            "schema": 1,
-            "operation": "revert",
-            "status": if conflict_json.is_empty() { "done" } else { "conflict_markers" },
-            "op": done.op,
-            "target": args.target,
-            "reverts": what,
-            "worktree": root,
-            "files": done.files.iter().map(restore_ui::action_json).collect::<Vec<_>>(),
-            "conflicts": conflict_json,
-        })))?;
+        render::unless_closed(render::print_json(&json::Revert {
+            schema: Schema,
+            operation: Operation::Revert,
+            status: if conflict_json.is_empty() {
+                Status::Done
+            } else {
+                Status::ConflictMarkers
+            },
+            op: Some(done.op),
+            target: args.target.clone(),
+            reverts: what.clone(),
+            worktree: root.clone(),
+            files: done.files.iter().map(restore_ui::action_json).collect(),
+            conflicts: conflict_json,
+        }))?;
     } else {
         let mut out = format!("reverted {what} in {root}\n");
         restore_ui::action_lines(&mut out, &done.files);
@@ -207,7 +214,7 @@ fn outcome_word(f: &RevertFile) -> &'static str {
     }
 }
 
-fn file_json(f: &RevertFile) -> Value {
+fn file_json(f: &RevertFile) -> json::RevertFile {
     let after = match &f.outcome {
         RevertOutcome::Write(s) => state_json(s),
         RevertOutcome::Conflict {
@@ -215,47 +222,55 @@ fn file_json(f: &RevertFile) -> Value {
         } => state_json(s),
         _ => state_json(&f.seen.state),
     };
-    json!({
-        "path": f.path,
-        "action": outcome_word(f),
-        "before": state_json(&f.seen.state),
-        "after": after,
-        "refusal": match &f.outcome {
+    json::RevertFile {
+        path: f.path.clone(),
+        action: outcome_word(f),
+        before: state_json(&f.seen.state),
+        after,
+        refusal: match &f.outcome {
             RevertOutcome::Refused(r) => Some(r.to_string()),
             _ => None,
         },
-    })
+    }
 }
 
-fn hunk_json(h: &ConflictHunk) -> Value {
-    json!({
-        "current": {"start": h.ours_start, "lines": h.ours_len, "text": lossy(&h.ours)},
-        "after_step": {"start": h.base_start, "lines": h.base_len, "text": lossy(&h.base)},
-        "before_step": {"start": h.theirs_start, "lines": h.theirs_len, "text": lossy(&h.theirs)},
-    })
+fn hunk_json(h: &ConflictHunk) -> json::ConflictHunk {
+    let side = |start: usize, lines: usize, text: &[u8]| json::HunkSide {
+        start,
+        lines,
+        text: lossy(text),
+    };
+    json::ConflictHunk {
+        current: side(h.ours_start, h.ours_len, &h.ours),
+        after_step: side(h.base_start, h.base_len, &h.base),
+        before_step: side(h.theirs_start, h.theirs_len, &h.theirs),
+    }
 }
 
 fn lossy(b: &[u8]) -> String {
     rein_core::redact::redact_str(&String::from_utf8_lossy(b)).into_owned()
 }
 
-fn conflict_to_json(f: &RevertFile) -> Value {
+/// A file's conflict in JSON; `None` for a file without one.
+fn conflict_to_json(f: &RevertFile) -> Option<json::Conflict> {
     match &f.outcome {
         RevertOutcome::Conflict {
             conflict: Conflict::Lines(hunks),
             ..
-        } => json!({
-            "path": f.path,
-            "reason": "both the step and a later change edited these lines",
-            "hunks": hunks.iter().map(hunk_json).collect::<Vec<_>>(),
+        } => Some(json::Conflict {
+            path: f.path.clone(),
+            reason: "both the step and a later change edited these lines".to_owned(),
+            hunks: hunks.iter().map(hunk_json).collect(),
         }),
         RevertOutcome::Conflict {
             conflict: Conflict::Whole(why),
             ..
-        } => json!({
-            "path": f.path, "reason": why, "hunks": [],
+        } => Some(json::Conflict {
+            path: f.path.clone(),
+            reason: why.clone(),
+            hunks: Vec::new(),
         }),
-        _ => Value::Null,
+        _ => None,
     }
 }
 

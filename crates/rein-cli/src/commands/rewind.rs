@@ -4,9 +4,9 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use rein_core::restore::{RewindFile, point_of};
-use serde_json::{Value, json};
 
 use crate::error::CommandError;
+use crate::json::{self, Operation, Schema, Status};
 use crate::render;
 use crate::restore_ui::{self, state_json, verb};
 
@@ -63,25 +63,29 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     let protected: Vec<&RewindFile> = plan.protected().collect();
     let blocked = !refused.is_empty() || (!protected.is_empty() && !args.include_external);
     let status = if blocked {
-        "refused"
+        Status::Refused
     } else if args.dry_run {
-        "planned"
+        Status::Planned
     } else {
-        "done"
+        Status::Done
     };
 
     if args.dry_run || blocked || todo.is_empty() {
         if args.json {
-            render::unless_closed(render::print_json(&json!({
-                "schema": 1,
-                "operation": "rewind",
-                "status": if todo.is_empty() && !blocked { "unchanged" } else { status },
-                "op": Value::Null,
-                "target": args.target,
-                "point": description,
-                "worktree": root,
-                "files": todo.iter().map(|f| file_json(f)).collect::<Vec<_>>(),
-            })))?;
+            render::unless_closed(render::print_json(&json::Rewind {
+                schema: Schema,
+                operation: Operation::Rewind,
+                status: if todo.is_empty() && !blocked {
+                    Status::Unchanged
+                } else {
+                    status
+                },
+                op: None,
+                target: args.target.clone(),
+                point: description.clone(),
+                worktree: root.clone(),
+                files: todo.iter().map(|f| file_json(f)).collect(),
+            }))?;
         } else {
             let mut out = String::new();
             if todo.is_empty() {
@@ -153,16 +157,16 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     op.human = human;
     let done = restorer.execute(op)?;
     if args.json {
-        render::unless_closed(render::print_json(&json!({
-            "schema": 1,
-            "operation": "rewind",
-            "status": "done",
-            "op": done.op,
-            "target": args.target,
-            "point": description,
-            "worktree": root,
-            "files": done.files.iter().map(restore_ui::action_json).collect::<Vec<_>>(),
-        })))?;
+        render::unless_closed(render::print_json(&json::Rewind {
+            schema: Schema,
+            operation: Operation::Rewind,
+            status: Status::Done,
+            op: Some(done.op),
+            target: args.target.clone(),
+            point: description.clone(),
+            worktree: root.clone(),
+            files: done.files.iter().map(restore_ui::action_json).collect(),
+        }))?;
     } else {
         let mut out = format!("rewound {root} to {description}\n");
         restore_ui::action_lines(&mut out, &done.files);
@@ -196,15 +200,15 @@ fn describe(s: &rein_core::restore::FileState) -> String {
     }
 }
 
-fn file_json(f: &RewindFile) -> Value {
-    json!({
-        "path": f.entry.path,
-        "action": verb(&f.seen.state, &f.entry.wanted),
-        "before": state_json(&f.seen.state),
-        "after": state_json(&f.entry.wanted),
-        "recorded": state_json(&f.entry.recorded),
-        "external": f.entry.external_after,
-        "unrecorded": f.unrecorded(),
-        "refusal": f.refusal.as_ref().map(ToString::to_string),
-    })
+fn file_json(f: &RewindFile) -> json::RewindFile {
+    json::RewindFile {
+        path: f.entry.path.clone(),
+        action: verb(&f.seen.state, &f.entry.wanted),
+        before: state_json(&f.seen.state),
+        after: state_json(&f.entry.wanted),
+        recorded: state_json(&f.entry.recorded),
+        external: f.entry.external_after,
+        unrecorded: f.unrecorded(),
+        refusal: f.refusal.as_ref().map(ToString::to_string),
+    }
 }

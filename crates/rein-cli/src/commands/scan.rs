@@ -282,7 +282,9 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     })
 }
 
-fn pretty(v: &serde_json::Value) -> crate::Result<String> {
+/// A report, pretty: the JSON report (a typed, versioned document of rein-scan's), SARIF or
+/// CycloneDX.
+fn pretty(v: &impl serde::Serialize) -> crate::Result<String> {
     serde_json::to_string_pretty(v)
         .map(|s| s + "\n")
         .map_err(|e| CommandError::internal(format!("serialising the report: {e}")))

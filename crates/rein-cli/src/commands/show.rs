@@ -4,9 +4,9 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use rein_core::query::{self, Target};
-use serde_json::json;
 
 use crate::error::CommandError;
+use crate::json::{self, Schema};
 use crate::render;
 
 /// Show one step: its prompt, tool input, outcome, decision and diff.
@@ -61,39 +61,39 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
         )?);
     }
     if args.json {
-        render::print_json(&json!({
-            "schema": 1,
-            "step": step.id,
-            "tool_use_id": step.tool_use_id,
-            "tool": step.tool,
-            "agent_id": step.agent_id,
-            "input": step.input,
-            "outcome": step.status,
-            "error": step.error,
-            "decision": decision.as_ref().map(|d| json!({
-                "answer": d.answer,
-                "mode": d.mode,
-                "enforced": d.enforced,
-                "reason": d.reason,
-                "rules": d.rules,
-                "policy_hash": d.policy_hash,
-                "time": rein_core::time::format_rfc3339_precise(d.time),
-                "effects": d.detail.get("effects"),
-                "matched": d.detail.get("rules"),
-                "error": d.error,
-            })),
-            "response": step.response,
-            "duration_ms": step.duration_ms,
-            "time": rein_core::time::format_rfc3339_precise(step.started_at),
-            "capture": step.capture,
-            "session_ref": format!("s{}", session.id),
-            "session_id": session.agent_session_id,
-            "agent": session.agent,
-            "prompt_ref": turn.as_ref().map(|t| format!("p{}", t.id)),
-            "prompt": turn.as_ref().and_then(|t| t.prompt.clone()),
-            "files": super::log::files_json(&versions),
-            "diff": diff,
-        }))?;
+        render::print_json(&json::Show {
+            schema: Schema,
+            step: step.id,
+            tool_use_id: step.tool_use_id.clone(),
+            tool: step.tool.clone(),
+            agent_id: step.agent_id.clone(),
+            input: step.input.clone(),
+            outcome: step.status.clone(),
+            error: step.error.clone(),
+            decision: decision.as_ref().map(|d| json::StepDecision {
+                answer: d.answer.clone(),
+                mode: d.mode.clone(),
+                enforced: d.enforced,
+                reason: d.reason.clone(),
+                rules: d.rules.clone(),
+                policy_hash: d.policy_hash.clone(),
+                time: rein_core::time::format_rfc3339_precise(d.time),
+                effects: d.detail.get("effects").cloned(),
+                matched: d.detail.get("rules").cloned(),
+                error: d.error.clone(),
+            }),
+            response: step.response.clone(),
+            duration_ms: step.duration_ms,
+            time: rein_core::time::format_rfc3339_precise(step.started_at),
+            capture: step.capture.clone(),
+            session_ref: format!("s{}", session.id),
+            session_id: session.agent_session_id.clone(),
+            agent: session.agent.clone(),
+            prompt_ref: turn.as_ref().map(|t| format!("p{}", t.id)),
+            prompt: turn.as_ref().and_then(|t| t.prompt.clone()),
+            files: super::log::files_json(&versions),
+            diff,
+        })?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut out = String::new();

@@ -4,9 +4,9 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use rein_core::task::TaskRow;
-use serde_json::json;
 
 use crate::error::CommandError;
+use crate::json::{self, Schema};
 use crate::{host, render};
 
 /// Declare a task: a title and the paths the agent may write while it lasts.
@@ -96,17 +96,25 @@ fn parse_duration(text: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("`{text}` is out of range"))
 }
 
-fn task_json(t: &TaskRow) -> serde_json::Value {
-    json!({
-        "id": t.id,
-        "title": t.title,
-        "scope": t.scope,
-        "worktree": t.worktree,
-        "human": t.human,
-        "started_at": render::time(t.started_at),
-        "expires_at": t.expires_at.map(render::time),
-        "ended_at": t.ended_at.map(render::time),
-    })
+fn task_json(t: &TaskRow) -> json::Task {
+    json::Task {
+        id: t.id,
+        title: t.title.clone(),
+        scope: t.scope.clone(),
+        worktree: t.worktree.clone(),
+        human: t.human.clone(),
+        started_at: render::time(t.started_at),
+        expires_at: t.expires_at.map(render::time),
+        ended_at: t.ended_at.map(render::time),
+    }
+}
+
+/// The document of `task start`, `end` and `show`.
+fn task_doc(task: Option<&TaskRow>) -> json::TaskDoc {
+    json::TaskDoc {
+        schema: Schema,
+        task: task.map(task_json),
+    }
 }
 
 fn task_text(t: &TaskRow) -> String {
@@ -154,7 +162,7 @@ fn start(args: StartArgs) -> crate::Result<ExitCode> {
         expires,
     )?;
     if args.json {
-        render::print_json(&json!({ "schema": 1, "task": task_json(&task) }))?;
+        render::print_json(&task_doc(Some(&task)))?;
     } else {
         render::write_stdout(&format!("started {}", task_text(&task)))?;
     }
@@ -167,7 +175,7 @@ fn end(args: EndArgs) -> crate::Result<ExitCode> {
     let mut store = rein_core::Store::open(&home)?;
     let ended = rein_core::task::end(&mut store, &root.display().to_string())?;
     match (ended, args.json) {
-        (Some(t), true) => render::print_json(&json!({ "schema": 1, "task": task_json(&t) }))?,
+        (Some(t), true) => render::print_json(&task_doc(Some(&t)))?,
         (Some(t), false) => render::write_stdout(&format!("ended {}", task_text(&t)))?,
         (None, _) => {
             return Err(CommandError::user("no task is active in this work tree")
@@ -182,7 +190,7 @@ fn show(args: ShowArgs) -> crate::Result<ExitCode> {
     let store = super::open_store()?;
     let task = rein_core::task::active(&store, &root.display().to_string())?;
     if args.json {
-        render::print_json(&json!({ "schema": 1, "task": task.as_ref().map(task_json) }))?;
+        render::print_json(&task_doc(task.as_ref()))?;
     } else {
         match task {
             Some(t) => render::write_stdout(&task_text(&t))?,
@@ -197,10 +205,10 @@ fn list(args: ListArgs) -> crate::Result<ExitCode> {
     let store = super::open_store()?;
     let tasks = rein_core::task::list(&store, &root.display().to_string(), args.limit)?;
     if args.json {
-        render::print_json(&json!({
-            "schema": 1,
-            "tasks": tasks.iter().map(task_json).collect::<Vec<_>>(),
-        }))?;
+        render::print_json(&json::TaskList {
+            schema: Schema,
+            tasks: tasks.iter().map(task_json).collect(),
+        })?;
     } else {
         let mut out = String::new();
         for t in &tasks {

@@ -4,9 +4,10 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use rein_core::restore::{OpKind, UndoFile};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::error::CommandError;
+use crate::json::{self as doc, Operation, Schema, Status};
 use crate::render;
 use crate::restore_ui::{self, state_json, verb};
 
@@ -63,15 +64,19 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
 
     if args.dry_run || blocked {
         if args.json {
-            render::unless_closed(render::print_json(&json!({
-                "schema": 1,
-                "operation": "undo",
-                "status": if blocked { "refused" } else { "planned" },
-                "op": Value::Null,
-                "undoes": undone.id,
-                "worktree": root,
-                "files": todo.iter().map(|f| file_json(f)).collect::<Vec<_>>(),
-            })))?;
+            render::unless_closed(render::print_json(&doc::Undo {
+                schema: Schema,
+                operation: Operation::Undo,
+                status: if blocked {
+                    Status::Refused
+                } else {
+                    Status::Planned
+                },
+                op: None,
+                undoes: undone.id,
+                worktree: root.clone(),
+                files: todo.iter().map(|f| file_json(f)).collect(),
+            }))?;
         } else {
             let mut out = format!("undo operation {} ({}):\n", undone.id, undone.description);
             for f in &todo {
@@ -132,15 +137,15 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     op.options = json!({ "include_external": args.include_external });
     let done = restorer.execute(op)?;
     if args.json {
-        render::unless_closed(render::print_json(&json!({
-            "schema": 1,
-            "operation": "undo",
-            "status": "done",
-            "op": done.op,
-            "undoes": undone.id,
-            "worktree": root,
-            "files": done.files.iter().map(restore_ui::action_json).collect::<Vec<_>>(),
-        })))?;
+        render::unless_closed(render::print_json(&doc::Undo {
+            schema: Schema,
+            operation: Operation::Undo,
+            status: Status::Done,
+            op: Some(done.op),
+            undoes: undone.id,
+            worktree: root.clone(),
+            files: done.files.iter().map(restore_ui::action_json).collect(),
+        }))?;
     } else {
         let mut out = format!("undid operation {} ({})\n", undone.id, undone.description);
         restore_ui::action_lines(&mut out, &done.files);
@@ -150,13 +155,13 @@ pub fn run(args: Args) -> crate::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn file_json(f: &UndoFile) -> Value {
-    json!({
-        "path": f.path,
-        "action": verb(&f.seen.state, &f.wanted),
-        "before": state_json(&f.seen.state),
-        "after": state_json(&f.wanted),
-        "changed_since": f.changed_since(),
-        "refusal": f.refusal.as_ref().map(ToString::to_string),
-    })
+fn file_json(f: &UndoFile) -> doc::UndoFile {
+    doc::UndoFile {
+        path: f.path.clone(),
+        action: verb(&f.seen.state, &f.wanted),
+        before: state_json(&f.seen.state),
+        after: state_json(&f.wanted),
+        changed_since: f.changed_since(),
+        refusal: f.refusal.as_ref().map(ToString::to_string),
+    }
 }

@@ -31,8 +31,10 @@ pub struct ScanMeta {
     pub suppressed: usize,
 }
 
-/// The versioned JSON report (`"schema": 1`).
-pub fn json(findings: &[Finding], meta: &ScanMeta) -> serde_json::Value {
+pub use json::JsonReport;
+
+/// The versioned JSON report (`"schema"`: [`rein_schema::JSON_SCHEMA`]).
+pub fn json<'a>(findings: &'a [Finding], meta: &'a ScanMeta) -> JsonReport<'a> {
     json::render(findings, meta)
 }
 
