@@ -77,6 +77,16 @@ fn shellish() -> impl Strategy<Value = String> {
     .prop_map(|parts| parts.concat())
 }
 
+/// The parser panics on this input (brush-parser 0.4.0): the gate must still not allow it.
+#[test]
+fn regression_the_parser_panicked_in_the_property_oracle_on_a_heredoc_in_a_substitution() {
+    let cmd = "''\nEOF\n$'\\x72'$(<<EOF\n)\nEOF\n";
+    assert!(!rein_shell::parses(cmd));
+    if let Ok(d) = decide_tool("Bash", &json!({ "command": cmd })) {
+        assert_ne!(d.answer, Answer::Allow, "{cmd} -> {}", d.reason);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
 
