@@ -10,56 +10,13 @@
 mod support;
 
 use std::fs;
-use std::path::Path;
-use std::process::Command;
 
 use serde_json::{Value, json};
 use support::codex::{codex_or_skip, run_codex, write_config};
 use support::mock_model::{MockModel, Turn};
+use support::session::{all_steps, files, git, pairs};
 
 const SECRET: &str = "sk-live-CodexE2eSecretValue0123456789";
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .status()
-        .expect("git");
-    assert!(status.success(), "git {args:?}");
-}
-
-fn all_steps(log: &Value) -> Vec<Value> {
-    let mut out = Vec::new();
-    for s in log["sessions"].as_array().expect("sessions") {
-        for t in s["turns"].as_array().expect("turns") {
-            out.extend(t["steps"].as_array().expect("steps").iter().cloned());
-        }
-    }
-    out
-}
-
-fn files(step: &Value) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = step["files"]
-        .as_array()
-        .expect("files")
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().expect("path").to_owned(),
-                f["change"].as_str().expect("change").to_owned(),
-            )
-        })
-        .collect();
-    v.sort();
-    v
-}
-
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
-        .collect()
-}
 
 #[test]
 #[cfg_attr(

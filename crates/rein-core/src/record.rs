@@ -1304,10 +1304,12 @@ fn find_step(
     }
     Ok(conn
         .query_row(
+            // `<key>#n` is the range [`<key>#`, `<key>$`) (`$` follows `#`), so the session's
+            // (session_id, tool_use_id) index finds the key's steps.
             // A step closed early for want of a result (its thread seemed to move on) is taken
             // only when no step of the key is pending: its result came late.
             "SELECT id FROM steps WHERE session_id = ?1
-                AND substr(tool_use_id, 1, length(?2) + 1) = ?2 || '#'
+                AND tool_use_id >= ?2 || '#' AND tool_use_id < ?2 || '$'
                 AND (status = 'pending' OR (status IN ('lost', 'denied')
                      AND error LIKE 'no result was reported%'))
               ORDER BY status != 'pending', id LIMIT 1",
@@ -1327,7 +1329,7 @@ fn new_step_id(conn: &Connection, session: i64, call: &ToolCall) -> Result<Strin
     }
     let n: i64 = conn.query_row(
         "SELECT COUNT(*) FROM steps WHERE session_id = ?1
-            AND substr(tool_use_id, 1, length(?2) + 1) = ?2 || '#'",
+            AND tool_use_id >= ?2 || '#' AND tool_use_id < ?2 || '$'",
         params![session, call.tool_use_id],
         |r| r.get(0),
     )?;

@@ -227,16 +227,7 @@ fn claude_code(args: &Args) -> crate::Result<ExitCode> {
     let root = rein_core::worktree::find_root(&cwd);
     let path = settings_path(scope, root.as_deref())?;
     let home = host::rein_home()?;
-    let existing = match std::fs::read_to_string(&path) {
-        Ok(t) => Some(t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(CommandError::user(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )));
-        }
-    };
+    let existing = read_optional(&path)?;
     let refuse = |e: settings::SettingsError| {
         CommandError::user(format!(
             "{} is not a valid Claude Code settings file: {e}",
@@ -383,18 +374,8 @@ fn codex(args: &Args) -> crate::Result<ExitCode> {
     let path = codex_hooks_path(scope, root.as_deref())?;
     let config_path = codex_home()?.join("config.toml");
     let home = host::rein_home()?;
-    let read = |p: &Path| -> crate::Result<Option<String>> {
-        match std::fs::read_to_string(p) {
-            Ok(t) => Ok(Some(t)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(CommandError::user(format!(
-                "cannot read {}: {e}",
-                p.display()
-            ))),
-        }
-    };
-    let hooks_text = read(&path)?;
-    let config_text = read(&config_path)?;
+    let hooks_text = read_optional(&path)?;
+    let config_text = read_optional(&config_path)?;
     let key = path.display().to_string();
     let refuse = |e: rein_agents::hooks_file::SettingsError| {
         CommandError::user(format!("cannot edit Codex's hook settings: {e}"))
@@ -511,16 +492,7 @@ fn gemini(args: &Args) -> crate::Result<ExitCode> {
     let root = rein_core::worktree::find_root(&cwd);
     let path = gemini_settings_path(scope, root.as_deref())?;
     let home = host::rein_home()?;
-    let existing = match std::fs::read_to_string(&path) {
-        Ok(t) => Some(t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(CommandError::user(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )));
-        }
-    };
+    let existing = read_optional(&path)?;
     let refuse = |e: settings::SettingsError| {
         CommandError::user(format!(
             "{} is not a settings file rein can edit: {e}",
@@ -649,20 +621,12 @@ fn copilot(args: &Args) -> crate::Result<ExitCode> {
     let root = rein_core::worktree::find_root(&cwd);
     let (own, places) = copilot_places(scope, root.as_deref())?;
     let home = host::rein_home()?;
-    let read = |p: &Path| -> crate::Result<Option<String>> {
-        match std::fs::read_to_string(p) {
-            Ok(t) => Ok(Some(t)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(CommandError::user(format!(
-                "cannot read {}: {e}",
-                p.display()
-            ))),
-        }
-    };
     if args.uninstall {
         let mut removed = 0;
         for path in &places {
-            let Some(text) = read(path)? else { continue };
+            let Some(text) = read_optional(path)? else {
+                continue;
+            };
             let out = match copilot_hooks::uninstall(&text) {
                 Ok(out) => out,
                 // A file rein cannot read is Copilot's business unless it may hold rein's hook.
@@ -701,7 +665,7 @@ fn copilot(args: &Args) -> crate::Result<ExitCode> {
     }
     let command = hook_command(scope, rein_agents::copilot::AGENT)?;
     let text = copilot_hooks::rein_file(&command, args.timeout);
-    let existing = read(&own)?;
+    let existing = read_optional(&own)?;
     if existing.as_deref() == Some(text.as_str()) {
         say(&format!(
             "rein's hooks are already installed in {}",
@@ -721,7 +685,7 @@ fn copilot(args: &Args) -> crate::Result<ExitCode> {
     say(&format!("  command: {command} --event <event>"))?;
     // rein's hooks elsewhere in the scope would run rein twice per event.
     for path in places.iter().filter(|p| **p != own) {
-        if let Some(text) = read(path)?
+        if let Some(text) = read_optional(path)?
             && copilot_hooks::find_rein_hooks(&text).is_ok_and(|h| !h.is_empty())
         {
             say(&format!(
@@ -794,21 +758,13 @@ fn opencode(args: &Args) -> crate::Result<ExitCode> {
     let dirs = opencode_plugin_dirs(scope, root.as_deref())?;
     let path = dirs[0].join(PLUGIN_FILE);
     let home = host::rein_home()?;
-    let read = |p: &Path| -> crate::Result<Option<String>> {
-        match std::fs::read_to_string(p) {
-            Ok(t) => Ok(Some(t)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(CommandError::user(format!(
-                "cannot read {}: {e}",
-                p.display()
-            ))),
-        }
-    };
     if args.uninstall {
         let mut removed = 0;
         for dir in &dirs {
             let p = dir.join(PLUGIN_FILE);
-            let Some(text) = read(&p)? else { continue };
+            let Some(text) = read_optional(&p)? else {
+                continue;
+            };
             if plugin_program(&text).is_none() {
                 say(&format!("Kept {}: it is not rein's plugin.", p.display()))?;
                 continue;
@@ -828,7 +784,7 @@ fn opencode(args: &Args) -> crate::Result<ExitCode> {
     }
     let program = hook_program(scope)?;
     let source = plugin_source(&program, args.timeout);
-    let existing = read(&path)?;
+    let existing = read_optional(&path)?;
     if let Some(text) = &existing
         && plugin_program(text).is_none()
     {
@@ -886,16 +842,7 @@ fn cursor(args: &Args) -> crate::Result<ExitCode> {
     let root = rein_core::worktree::find_root(&cwd);
     let path = cursor_hooks_path(scope, root.as_deref())?;
     let home = host::rein_home()?;
-    let existing = match std::fs::read_to_string(&path) {
-        Ok(t) => Some(t),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(CommandError::user(format!(
-                "cannot read {}: {e}",
-                path.display()
-            )));
-        }
-    };
+    let existing = read_optional(&path)?;
     let refuse = |e: settings::SettingsError| {
         CommandError::user(format!(
             "{} is not a hooks file rein can edit: {e}",
@@ -963,6 +910,18 @@ fn cursor(args: &Args) -> crate::Result<ExitCode> {
     say(&format!("Store: {}", home.display()))?;
     say("Next: use Cursor as usual, then `rein log`. `rein doctor` checks the setup.")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A settings file's text, or `None` when it does not exist yet.
+fn read_optional(path: &Path) -> crate::Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(t) => Ok(Some(t)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(CommandError::user(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))),
+    }
 }
 
 /// Prints one line of progress. Installing is the job and printing is not: a reader that has

@@ -431,3 +431,27 @@ impl Drop for ShortTempDir {
         let _ = fs::remove_dir_all(&self.path);
     }
 }
+
+/// An agent CLI for end-to-end tests: `$<env_var>` if set, else `.ci/cache/<rel>` (where
+/// `.ci/install-agents.sh` puts it), if it is executable.
+pub fn agent_binary(env_var: &str, rel: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(env_var).filter(|v| !v.is_empty()) {
+        let path = PathBuf::from(path);
+        return is_executable(&path).then_some(path);
+    }
+    let installed = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../.ci/cache")
+        .join(rel);
+    is_executable(&installed).then_some(installed)
+}
+
+/// `found`, or a skip with the reason (a failure with `REIN_E2E_REQUIRE=1`).
+pub fn found_or_skip(found: Option<PathBuf>, name: &str, env_var: &str) -> Option<PathBuf> {
+    if found.is_none() {
+        let why = format!("{name} not found: run `bash .ci/install-agents.sh` or set {env_var}");
+        let required = std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1");
+        assert!(!required, "{why} ({REQUIRE_ENV}=1)");
+        eprintln!("skipping end-to-end test: {why}");
+    }
+    found
+}

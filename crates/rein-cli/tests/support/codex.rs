@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::claude::{
-    REQUIRE_ENV, RUN_MARKER_ENV, ShortTempDir, collect, is_executable, kill_leftovers, run_timeout,
-    wait_bounded,
+    RUN_MARKER_ENV, ShortTempDir, agent_binary, collect, found_or_skip, kill_leftovers,
+    run_timeout, wait_bounded,
 };
 
 /// The Codex version the tests are written against; `.ci/install-agents.sh` installs it.
@@ -24,28 +24,14 @@ pub const CODEX_VERSION: &str = "0.171.0";
 /// Names a `codex` binary to use instead of the installed one.
 pub const CODEX_ENV: &str = "REIN_E2E_CODEX";
 
-/// The `codex` binary for end-to-end tests: `$REIN_E2E_CODEX`, else the copy in `.ci/cache`.
+/// The `codex` binary: `${CODEX_ENV}`, else the copy in `.ci/cache`.
 pub fn codex_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(CODEX_ENV).filter(|v| !v.is_empty()) {
-        let path = PathBuf::from(path);
-        return is_executable(&path).then_some(path);
-    }
-    let installed =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.ci/cache/codex/node_modules/.bin/codex");
-    is_executable(&installed).then_some(installed)
+    agent_binary(CODEX_ENV, "codex/node_modules/.bin/codex")
 }
 
 /// [`codex_binary`], or a skip (a failure with `REIN_E2E_REQUIRE=1`).
 pub fn codex_or_skip() -> Option<PathBuf> {
-    let found = codex_binary();
-    if found.is_none() {
-        let why =
-            format!("Codex CLI not found: run `bash .ci/install-agents.sh` or set {CODEX_ENV}");
-        let required = std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1");
-        assert!(!required, "{why} ({REQUIRE_ENV}=1)");
-        eprintln!("skipping end-to-end test: {why}");
-    }
-    found
+    found_or_skip(codex_binary(), "Codex", CODEX_ENV)
 }
 
 /// Writes `$CODEX_HOME/config.toml` pointing Codex at the mock model, with nothing else: no

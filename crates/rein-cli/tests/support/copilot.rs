@@ -12,8 +12,8 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use super::claude::{
-    REQUIRE_ENV, RUN_MARKER_ENV, ShortTempDir, collect, is_executable, kill_leftovers, run_timeout,
-    wait_bounded,
+    RUN_MARKER_ENV, ShortTempDir, agent_binary, collect, found_or_skip, kill_leftovers,
+    run_timeout, wait_bounded,
 };
 
 /// The Copilot CLI version the tests are written against; `.ci/install-agents.sh` installs it.
@@ -26,27 +26,14 @@ fn install_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.ci/cache/copilot")
 }
 
-/// The `copilot` binary: `$REIN_E2E_COPILOT`, else the copy in `.ci/cache`.
+/// The `copilot` binary: `${COPILOT_ENV}`, else the copy in `.ci/cache`.
 pub fn copilot_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(COPILOT_ENV).filter(|v| !v.is_empty()) {
-        let path = PathBuf::from(path);
-        return is_executable(&path).then_some(path);
-    }
-    let installed = install_dir().join("node_modules/.bin/copilot");
-    is_executable(&installed).then_some(installed)
+    agent_binary(COPILOT_ENV, "copilot/node_modules/.bin/copilot")
 }
 
 /// [`copilot_binary`], or a skip (a failure with `REIN_E2E_REQUIRE=1`).
 pub fn copilot_or_skip() -> Option<PathBuf> {
-    let found = copilot_binary();
-    if found.is_none() {
-        let why =
-            format!("Copilot CLI not found: run `bash .ci/install-agents.sh` or set {COPILOT_ENV}");
-        let required = std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1");
-        assert!(!required, "{why} ({REQUIRE_ENV}=1)");
-        eprintln!("skipping end-to-end test: {why}");
-    }
-    found
+    found_or_skip(copilot_binary(), "Copilot CLI", COPILOT_ENV)
 }
 
 /// What one `copilot -p` run produced.

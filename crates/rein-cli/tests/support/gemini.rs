@@ -12,8 +12,8 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use super::claude::{
-    REQUIRE_ENV, RUN_MARKER_ENV, ShortTempDir, collect, is_executable, kill_leftovers, run_timeout,
-    wait_bounded,
+    RUN_MARKER_ENV, ShortTempDir, agent_binary, collect, found_or_skip, kill_leftovers,
+    run_timeout, wait_bounded,
 };
 
 /// The Gemini CLI version the tests are written against; `.ci/install-agents.sh` installs it.
@@ -22,28 +22,14 @@ pub const GEMINI_VERSION: &str = "0.61.0";
 /// Names a `gemini` binary to use instead of the installed one.
 pub const GEMINI_ENV: &str = "REIN_E2E_GEMINI";
 
-/// The `gemini` binary: `$REIN_E2E_GEMINI`, else the copy in `.ci/cache`.
+/// The `gemini` binary: `${GEMINI_ENV}`, else the copy in `.ci/cache`.
 pub fn gemini_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(GEMINI_ENV).filter(|v| !v.is_empty()) {
-        let path = PathBuf::from(path);
-        return is_executable(&path).then_some(path);
-    }
-    let installed = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../.ci/cache/gemini-cli/node_modules/.bin/gemini");
-    is_executable(&installed).then_some(installed)
+    agent_binary(GEMINI_ENV, "gemini-cli/node_modules/.bin/gemini")
 }
 
 /// [`gemini_binary`], or a skip (a failure with `REIN_E2E_REQUIRE=1`).
 pub fn gemini_or_skip() -> Option<PathBuf> {
-    let found = gemini_binary();
-    if found.is_none() {
-        let why =
-            format!("Gemini CLI not found: run `bash .ci/install-agents.sh` or set {GEMINI_ENV}");
-        let required = std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1");
-        assert!(!required, "{why} ({REQUIRE_ENV}=1)");
-        eprintln!("skipping end-to-end test: {why}");
-    }
-    found
+    found_or_skip(gemini_binary(), "Gemini CLI", GEMINI_ENV)
 }
 
 /// Writes the user settings Gemini CLI needs to run headless against the mock: the API-key

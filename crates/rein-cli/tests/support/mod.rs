@@ -8,3 +8,4 @@ pub mod gemini;
 pub mod mock_model;
 pub mod opencode;
 pub mod rein;
+pub mod session;

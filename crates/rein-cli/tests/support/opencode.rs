@@ -13,8 +13,8 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use super::claude::{
-    REQUIRE_ENV, RUN_MARKER_ENV, ShortTempDir, collect, is_executable, kill_leftovers, run_timeout,
-    wait_bounded,
+    RUN_MARKER_ENV, ShortTempDir, agent_binary, collect, found_or_skip, kill_leftovers,
+    run_timeout, wait_bounded,
 };
 
 /// The opencode version the tests are written against; `.ci/install-agents.sh` installs it.
@@ -27,27 +27,14 @@ fn install_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.ci/cache/opencode")
 }
 
-/// The `opencode` binary: `$REIN_E2E_OPENCODE`, else the copy in `.ci/cache`.
+/// The `opencode` binary: `${OPENCODE_ENV}`, else the copy in `.ci/cache`.
 pub fn opencode_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(OPENCODE_ENV).filter(|v| !v.is_empty()) {
-        let path = PathBuf::from(path);
-        return is_executable(&path).then_some(path);
-    }
-    let installed = install_dir().join("node_modules/.bin/opencode");
-    is_executable(&installed).then_some(installed)
+    agent_binary(OPENCODE_ENV, "opencode/node_modules/.bin/opencode")
 }
 
 /// [`opencode_binary`], or a skip (a failure with `REIN_E2E_REQUIRE=1`).
 pub fn opencode_or_skip() -> Option<PathBuf> {
-    let found = opencode_binary();
-    if found.is_none() {
-        let why =
-            format!("opencode not found: run `bash .ci/install-agents.sh` or set {OPENCODE_ENV}");
-        let required = std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1");
-        assert!(!required, "{why} ({REQUIRE_ENV}=1)");
-        eprintln!("skipping end-to-end test: {why}");
-    }
-    found
+    found_or_skip(opencode_binary(), "opencode", OPENCODE_ENV)
 }
 
 /// What one `opencode run` produced.
